@@ -1,0 +1,1 @@
+//! PyTorch-exact printing (being written).
