@@ -1,0 +1,62 @@
+//! Devices: where a tensor's storage lives and which kernels run on it.
+//!
+//! A device is a type parameter of [`Tensor`](crate::Tensor), so tensors on different devices
+//! cannot meet in one op: that is a compile error. [`Device`] owns storage (allocate, upload,
+//! download) and bundles the kernel families of [`crate::ops`], one trait per family, each
+//! declared beside its op. Op code never reads storage as `&[T]`: only a device's own kernels
+//! do, so a device whose memory the host cannot address (CUDA) fits the same trait.
+use std::fmt::Debug;
+
+use crate::Result;
+use crate::dtype::Dtype;
+use crate::layout::Layout;
+use crate::ops::{
+    arith::BinaryKernel, compare::CompareKernel, copy::CopyKernel, index::IndexKernel,
+    matmul::MatMulKernel, reduce::ReduceKernel, unary::UnaryKernel,
+};
+
+pub(crate) mod cpu;
+pub use cpu::Cpu;
+
+/// A place tensors live, with every kernel the crate's ops need.
+pub trait Device:
+    DeviceStorage
+    + BinaryKernel
+    + UnaryKernel
+    + CompareKernel
+    + CopyKernel
+    + IndexKernel
+    + MatMulKernel
+    + ReduceKernel
+{
+}
+
+impl<D> Device for D where
+    D: DeviceStorage
+        + BinaryKernel
+        + UnaryKernel
+        + CompareKernel
+        + CopyKernel
+        + IndexKernel
+        + MatMulKernel
+        + ReduceKernel
+{
+}
+
+/// Storage management: the part of a device the kernel traits build on.
+pub trait DeviceStorage: Clone + Debug + PartialEq + Send + Sync + 'static {
+    /// The storage of a buffer of `E`s on this device.
+    type Storage<E: Dtype>: Clone + Debug + Send + Sync;
+
+    /// The name printed in `device='…'`, or `None` for the CPU (PyTorch prints nothing).
+    fn print_name(&self) -> Option<String>;
+
+    /// A buffer of `len` copies of `value`.
+    fn alloc_filled<E: Dtype>(&self, len: usize, value: E) -> Result<Self::Storage<E>>;
+
+    /// Uploads a host buffer.
+    fn from_host<E: Dtype>(&self, data: Vec<E>) -> Result<Self::Storage<E>>;
+
+    /// Downloads the elements `layout` selects, in row-major order.
+    fn to_host<E: Dtype>(&self, storage: &Self::Storage<E>, layout: &Layout) -> Result<Vec<E>>;
+}

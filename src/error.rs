@@ -1,0 +1,115 @@
+//! The crate's one error type: everything that can go wrong with input the type system
+//! cannot see (run-time lengths, array shapes, files, devices).
+use std::fmt;
+
+use crate::npy::NpyError;
+
+/// Why an operation on data from outside the type system was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A run-time buffer (a `Vec`, a slice) does not hold as many elements as the shape needs.
+    LengthMismatch {
+        /// The shape the tensor type asks for, e.g. `[5, 3]`.
+        shape: Vec<usize>,
+        /// Elements that shape needs.
+        expected: usize,
+        /// Elements that were given.
+        found: usize,
+    },
+    /// A run-time shape (an `ndarray` array, a `.npy` file) differs from the tensor's type.
+    ShapeMismatch {
+        /// The shape of the tensor type.
+        expected: Vec<usize>,
+        /// The shape that was found.
+        found: Vec<usize>,
+    },
+    /// An index (in `index_select`, say) is out of range for its dimension.
+    IndexOutOfRange {
+        /// The offending index.
+        index: i64,
+        /// The size of the dimension it indexes.
+        size: usize,
+    },
+    /// `max`, `min` or an arg-reduction of a tensor (or dimension) with no elements.
+    EmptyReduction,
+    /// A `.npy` stream could not be read or written.
+    Npy(NpyError),
+    /// A file could not be opened or written.
+    Io(std::io::Error),
+    /// A device could not be used (no driver, no GPU, out of memory, a kernel failed).
+    Device(String),
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn write_dims(f: &mut fmt::Formatter<'_>, dims: &[usize]) -> fmt::Result {
+    write!(f, "[")?;
+    for (i, d) in dims.iter().enumerate() {
+        if i > 0 {
+            write!(f, ", ")?;
+        }
+        write!(f, "{d}")?;
+    }
+    write!(f, "]")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::LengthMismatch {
+                shape,
+                expected,
+                found,
+            } => {
+                write!(f, "a tensor of shape ")?;
+                write_dims(f, shape)?;
+                write!(f, " needs {expected} elements, but {found} were given")
+            }
+            Error::ShapeMismatch { expected, found } => {
+                write!(f, "expected shape ")?;
+                write_dims(f, expected)?;
+                write!(f, ", found shape ")?;
+                write_dims(f, found)
+            }
+            Error::IndexOutOfRange { index, size } => {
+                write!(
+                    f,
+                    "index {index} is out of range for a dimension of size {size}"
+                )
+            }
+            Error::EmptyReduction => {
+                write!(
+                    f,
+                    "cannot take the max, min or arg-extreme of a tensor with no elements"
+                )
+            }
+            Error::Npy(e) => write!(f, ".npy: {e}"),
+            Error::Io(e) => write!(f, "i/o: {e}"),
+            Error::Device(msg) => write!(f, "device: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Npy(e) => Some(e),
+            Error::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<NpyError> for Error {
+    fn from(e: NpyError) -> Self {
+        Error::Npy(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}

@@ -1,0 +1,357 @@
+//! Elementwise arithmetic between tensors (`+ - * /`, `maximum`, `minimum`) with
+//! PyTorch broadcasting where the types allow it, and the in-place and `out=` forms.
+//!
+//! The shape rule is [`Broadcast`]: equal shapes, or one shape equal to the trailing
+//! dimensions of the other (a `Rank1<N>` bias onto `Rank2<M, N>`, a `Rank0` scalar onto
+//! anything). Size-1 dimensions broadcast only through an explicit
+//! [`expand`](crate::Tensor::expand), so that a typo'd shape never broadcasts silently.
+use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
+
+use crate::Result;
+use crate::device::{Device, DeviceStorage};
+use crate::dtype::{FloatDtype, NumDtype};
+use crate::layout::Layout;
+use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
+use crate::tensor::{Tensor, expect_device};
+
+pub(crate) mod cpu;
+#[cfg(test)]
+mod tests;
+
+/// An elementwise operation of two operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    /// `a + b`
+    Add,
+    /// `a - b`
+    Sub,
+    /// `a * b`
+    Mul,
+    /// `a / b` (floats only)
+    Div,
+    /// `torch.maximum(a, b)` (NaN if either is NaN)
+    Maximum,
+    /// `torch.minimum(a, b)` (NaN if either is NaN)
+    Minimum,
+}
+
+/// Kernels for [`BinaryOp`]s.
+pub trait BinaryKernel: DeviceStorage {
+    /// `op(a, b)` elementwise into new contiguous storage. `la` and `lb` have equal dims
+    /// (broadcasting is already expressed as zero strides in `lb` or `la`).
+    fn binary<E: NumDtype>(
+        &self,
+        op: BinaryOp,
+        a: &Self::Storage<E>,
+        la: &Layout,
+        b: &Self::Storage<E>,
+        lb: &Layout,
+    ) -> Result<Self::Storage<E>>;
+}
+
+/// Shapes that combine elementwise, and the shape of the result.
+#[diagnostic::on_unimplemented(
+    message = "shapes `{Self}` and `{Rhs}` cannot be combined elementwise",
+    label = "the shapes are neither equal nor broadcastable",
+    note = "elementwise ops need equal shapes, or one shape equal to the trailing dimensions of the other (a `Rank1<N>` bias onto `Rank2<M, N>`, a `Rank0` scalar onto anything)",
+    note = "to repeat a size-1 dimension, call `.expand::<..>()` first"
+)]
+pub trait Broadcast<Rhs: Shape>: Shape {
+    /// The shape of the result.
+    type Output: Shape;
+    /// The result's shape value.
+    fn broadcast(&self, rhs: &Rhs) -> Self::Output;
+}
+
+impl<S: Shape> Broadcast<S> for S {
+    type Output = S;
+    fn broadcast(&self, _: &S) -> S {
+        *self
+    }
+}
+
+// Lower rank onto higher rank, matched from the right: both operand orders.
+macro_rules! suffix_broadcast {
+    ([$($hi:ident),*] $high:ty, [$($lo:ident),*] $low:ty) => {
+        impl<$(const $hi: usize),*> Broadcast<$low> for $high {
+            type Output = $high;
+            fn broadcast(&self, _: &$low) -> $high {
+                *self
+            }
+        }
+        impl<$(const $hi: usize),*> Broadcast<$high> for $low {
+            type Output = $high;
+            fn broadcast(&self, rhs: &$high) -> $high {
+                *rhs
+            }
+        }
+    };
+}
+suffix_broadcast!([A] Rank1<A>, [] Rank0);
+suffix_broadcast!([A, B] Rank2<A, B>, [] Rank0);
+suffix_broadcast!([A, B, C] Rank3<A, B, C>, [] Rank0);
+suffix_broadcast!([A, B, C, D] Rank4<A, B, C, D>, [] Rank0);
+suffix_broadcast!([A, B] Rank2<A, B>, [B] Rank1<B>);
+suffix_broadcast!([A, B, C] Rank3<A, B, C>, [C] Rank1<C>);
+suffix_broadcast!([A, B, C, D] Rank4<A, B, C, D>, [D] Rank1<D>);
+suffix_broadcast!([A, B, C] Rank3<A, B, C>, [B, C] Rank2<B, C>);
+suffix_broadcast!([A, B, C, D] Rank4<A, B, C, D>, [C, D] Rank2<C, D>);
+suffix_broadcast!([A, B, C, D] Rank4<A, B, C, D>, [B, C, D] Rank3<B, C, D>);
+
+/// The shape of `a op b` for tensor shapes `A` and `B`: `Tensor<BroadcastOf<A, B>>`.
+pub type BroadcastOf<A, B> = <A as Broadcast<B>>::Output;
+
+impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
+    pub(crate) fn try_binary<S2: Shape>(
+        &self,
+        op: BinaryOp,
+        rhs: &Tensor<S2, E, D>,
+    ) -> Result<Tensor<BroadcastOf<S, S2>, E, D>>
+    where
+        S: Broadcast<S2>,
+    {
+        let shape = self.shape.broadcast(&rhs.shape);
+        let dims = shape.dims();
+        let la = self.layout.broadcast_to(dims);
+        let lb = rhs.layout.broadcast_to(dims);
+        let storage = self
+            .device
+            .binary(op, &self.storage, &la, &rhs.storage, &lb)?;
+        Ok(Tensor::from_storage(storage, shape, self.device.clone()))
+    }
+
+    /// Replaces `self` with `op(self, rhs)`, for the in-place forms (`add_`, `+=`).
+    pub(crate) fn try_binary_assign<S2: Shape>(
+        &mut self,
+        op: BinaryOp,
+        rhs: &Tensor<S2, E, D>,
+    ) -> Result<()>
+    where
+        S: Broadcast<S2, Output = S>,
+    {
+        *self = self.try_binary(op, rhs)?;
+        Ok(())
+    }
+
+    /// `torch.add(x, y)`, with device errors returned.
+    pub fn try_add<S2: Shape>(
+        &self,
+        rhs: &Tensor<S2, E, D>,
+    ) -> Result<Tensor<BroadcastOf<S, S2>, E, D>>
+    where
+        S: Broadcast<S2>,
+    {
+        self.try_binary(BinaryOp::Add, rhs)
+    }
+
+    /// `torch.add(x, y)` / `x.add(y)`: the same as `&x + &y`.
+    ///
+    /// ```
+    /// use typetensor::tensor;
+    /// let x = tensor([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// let bias = tensor([10.0f32, 20.0]);
+    /// assert_eq!(x.add(&bias).to_vec(), vec![11.0, 22.0, 13.0, 24.0]);
+    /// ```
+    pub fn add<S2: Shape>(&self, rhs: &Tensor<S2, E, D>) -> Tensor<BroadcastOf<S, S2>, E, D>
+    where
+        S: Broadcast<S2>,
+    {
+        expect_device(self.try_binary(BinaryOp::Add, rhs))
+    }
+
+    /// `torch.sub(x, y)` / `x.sub(y)`.
+    pub fn sub<S2: Shape>(&self, rhs: &Tensor<S2, E, D>) -> Tensor<BroadcastOf<S, S2>, E, D>
+    where
+        S: Broadcast<S2>,
+    {
+        expect_device(self.try_binary(BinaryOp::Sub, rhs))
+    }
+
+    /// `torch.mul(x, y)` / `x.mul(y)`: elementwise product.
+    pub fn mul<S2: Shape>(&self, rhs: &Tensor<S2, E, D>) -> Tensor<BroadcastOf<S, S2>, E, D>
+    where
+        S: Broadcast<S2>,
+    {
+        expect_device(self.try_binary(BinaryOp::Mul, rhs))
+    }
+
+    /// `torch.maximum(x, y)`: the larger of each pair (NaN wins, as in PyTorch).
+    pub fn maximum<S2: Shape>(&self, rhs: &Tensor<S2, E, D>) -> Tensor<BroadcastOf<S, S2>, E, D>
+    where
+        S: Broadcast<S2>,
+    {
+        expect_device(self.try_binary(BinaryOp::Maximum, rhs))
+    }
+
+    /// `torch.minimum(x, y)`.
+    pub fn minimum<S2: Shape>(&self, rhs: &Tensor<S2, E, D>) -> Tensor<BroadcastOf<S, S2>, E, D>
+    where
+        S: Broadcast<S2>,
+    {
+        expect_device(self.try_binary(BinaryOp::Minimum, rhs))
+    }
+
+    /// `x.add_(y)`: adds in place (`y` may broadcast onto `x`, not the other way round).
+    ///
+    /// ```
+    /// use typetensor::{Rank2, Tensor};
+    /// let x = Tensor::<Rank2<5, 3>>::ones();
+    /// let mut y = Tensor::<Rank2<5, 3>>::ones();
+    /// y.add_(&x); // y.add_(x)
+    /// assert_eq!(y.to_vec(), vec![2.0; 15]);
+    /// ```
+    pub fn add_<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> &mut Self
+    where
+        S: Broadcast<S2, Output = S>,
+    {
+        expect_device(self.try_binary_assign(BinaryOp::Add, rhs));
+        self
+    }
+
+    /// `x.sub_(y)`.
+    pub fn sub_<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> &mut Self
+    where
+        S: Broadcast<S2, Output = S>,
+    {
+        expect_device(self.try_binary_assign(BinaryOp::Sub, rhs));
+        self
+    }
+
+    /// `x.mul_(y)`.
+    pub fn mul_<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> &mut Self
+    where
+        S: Broadcast<S2, Output = S>,
+    {
+        expect_device(self.try_binary_assign(BinaryOp::Mul, rhs));
+        self
+    }
+
+    /// `torch.add(x, y, out=result)`: writes `x + y` into `out`, whose type must be the
+    /// result's shape.
+    ///
+    /// ```
+    /// use typetensor::{Rank2, Tensor};
+    /// let (x, y) = (Tensor::<Rank2<5, 3>>::ones(), Tensor::<Rank2<5, 3>>::ones());
+    /// let mut result = Tensor::<Rank2<5, 3>>::empty();
+    /// x.add_out(&y, &mut result); // torch.add(x, y, out=result)
+    /// assert_eq!(result.to_vec(), vec![2.0; 15]);
+    /// ```
+    pub fn add_out<S2: Shape>(
+        &self,
+        rhs: &Tensor<S2, E, D>,
+        out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
+    ) where
+        S: Broadcast<S2>,
+    {
+        *out = self.add(rhs);
+    }
+
+    /// `torch.sub(x, y, out=result)`.
+    pub fn sub_out<S2: Shape>(
+        &self,
+        rhs: &Tensor<S2, E, D>,
+        out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
+    ) where
+        S: Broadcast<S2>,
+    {
+        *out = self.sub(rhs);
+    }
+
+    /// `torch.mul(x, y, out=result)`.
+    pub fn mul_out<S2: Shape>(
+        &self,
+        rhs: &Tensor<S2, E, D>,
+        out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
+    ) where
+        S: Broadcast<S2>,
+    {
+        *out = self.mul(rhs);
+    }
+}
+
+impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
+    /// `torch.div(x, y)` / `x.div(y)`. Floats only: PyTorch's integer `/` promotes to float,
+    /// which a typed tensor makes explicit with `.to_dtype::<f32>()` first.
+    pub fn div<S2: Shape>(&self, rhs: &Tensor<S2, E, D>) -> Tensor<BroadcastOf<S, S2>, E, D>
+    where
+        S: Broadcast<S2>,
+    {
+        expect_device(self.try_binary(BinaryOp::Div, rhs))
+    }
+
+    /// `x.div_(y)`.
+    pub fn div_<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> &mut Self
+    where
+        S: Broadcast<S2, Output = S>,
+    {
+        expect_device(self.try_binary_assign(BinaryOp::Div, rhs));
+        self
+    }
+
+    /// `torch.div(x, y, out=result)`.
+    pub fn div_out<S2: Shape>(
+        &self,
+        rhs: &Tensor<S2, E, D>,
+        out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
+    ) where
+        S: Broadcast<S2>,
+    {
+        *out = self.div(rhs);
+    }
+}
+
+// Operators: every owned/borrowed combination forwards to the method on references.
+macro_rules! tensor_operator {
+    ($trait:ident, $method:ident, $assign_trait:ident, $assign:ident, $op:ident, $bound:ident) => {
+        impl<S: Shape + Broadcast<S2>, S2: Shape, E: $bound, D: Device> $trait<&Tensor<S2, E, D>>
+            for &Tensor<S, E, D>
+        {
+            type Output = Tensor<BroadcastOf<S, S2>, E, D>;
+            fn $method(self, rhs: &Tensor<S2, E, D>) -> Self::Output {
+                expect_device(self.try_binary(BinaryOp::$op, rhs))
+            }
+        }
+        impl<S: Shape + Broadcast<S2>, S2: Shape, E: $bound, D: Device> $trait<Tensor<S2, E, D>>
+            for &Tensor<S, E, D>
+        {
+            type Output = Tensor<BroadcastOf<S, S2>, E, D>;
+            fn $method(self, rhs: Tensor<S2, E, D>) -> Self::Output {
+                expect_device(self.try_binary(BinaryOp::$op, &rhs))
+            }
+        }
+        impl<S: Shape + Broadcast<S2>, S2: Shape, E: $bound, D: Device> $trait<&Tensor<S2, E, D>>
+            for Tensor<S, E, D>
+        {
+            type Output = Tensor<BroadcastOf<S, S2>, E, D>;
+            fn $method(self, rhs: &Tensor<S2, E, D>) -> Self::Output {
+                expect_device(self.try_binary(BinaryOp::$op, rhs))
+            }
+        }
+        impl<S: Shape + Broadcast<S2>, S2: Shape, E: $bound, D: Device> $trait<Tensor<S2, E, D>>
+            for Tensor<S, E, D>
+        {
+            type Output = Tensor<BroadcastOf<S, S2>, E, D>;
+            fn $method(self, rhs: Tensor<S2, E, D>) -> Self::Output {
+                expect_device(self.try_binary(BinaryOp::$op, &rhs))
+            }
+        }
+        impl<S: Shape + Broadcast<S2, Output = S>, S2: Shape, E: $bound, D: Device>
+            $assign_trait<&Tensor<S2, E, D>> for Tensor<S, E, D>
+        {
+            fn $assign(&mut self, rhs: &Tensor<S2, E, D>) {
+                expect_device(self.try_binary_assign(BinaryOp::$op, rhs));
+            }
+        }
+        impl<S: Shape + Broadcast<S2, Output = S>, S2: Shape, E: $bound, D: Device>
+            $assign_trait<Tensor<S2, E, D>> for Tensor<S, E, D>
+        {
+            fn $assign(&mut self, rhs: Tensor<S2, E, D>) {
+                expect_device(self.try_binary_assign(BinaryOp::$op, &rhs));
+            }
+        }
+    };
+}
+tensor_operator!(Add, add, AddAssign, add_assign, Add, NumDtype);
+tensor_operator!(Sub, sub, SubAssign, sub_assign, Sub, NumDtype);
+tensor_operator!(Mul, mul, MulAssign, mul_assign, Mul, NumDtype);
+tensor_operator!(Div, div, DivAssign, div_assign, Div, FloatDtype);

@@ -1,0 +1,155 @@
+//! Copies and conversions: `contiguous`, `copy_`, element-type casts (`long()`,
+//! `double()`, `to_dtype`), and `item()`, allowed by its type only on one-element tensors.
+use crate::Result;
+use crate::device::{Device, DeviceStorage};
+use crate::dtype::{CastTo, Dtype};
+use crate::layout::Layout;
+use crate::ops::arith::Broadcast;
+use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
+use crate::tensor::{Tensor, expect_device};
+
+mod cpu;
+#[cfg(test)]
+mod tests;
+
+/// Kernels that copy and convert.
+pub trait CopyKernel: DeviceStorage {
+    /// The elements `l` selects as new contiguous storage.
+    fn contiguous<E: Dtype>(&self, x: &Self::Storage<E>, l: &Layout) -> Result<Self::Storage<E>>;
+    /// The elements `l` selects, converted to `F`, as new contiguous storage.
+    fn cast<E: CastTo<F>, F: Dtype>(
+        &self,
+        x: &Self::Storage<E>,
+        l: &Layout,
+    ) -> Result<Self::Storage<F>>;
+}
+
+/// Shapes with exactly one element, the ones `item()` accepts.
+#[diagnostic::on_unimplemented(
+    message = "`item()` needs a one-element tensor, but this tensor has shape `{Self}`",
+    label = "not a one-element shape",
+    note = "reduce first (`x.sum().item()`), or index down to one element"
+)]
+pub trait OneElement: Shape {}
+impl OneElement for Rank0 {}
+impl OneElement for Rank1<1> {}
+impl OneElement for Rank2<1, 1> {}
+impl OneElement for Rank3<1, 1, 1> {}
+impl OneElement for Rank4<1, 1, 1, 1> {}
+
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
+    /// `x.contiguous()`: the same values stored densely in row-major order.
+    pub fn contiguous(&self) -> Self {
+        if self.is_contiguous() && self.layout.offset() == 0 {
+            return self.clone();
+        }
+        self.with_storage(expect_device(
+            self.device.contiguous(&self.storage, &self.layout),
+        ))
+    }
+
+    /// `x.copy_(src)`: overwrites every element with `src`'s (which may broadcast).
+    ///
+    /// ```
+    /// use typetensor::{tensor, Rank2, Tensor};
+    /// let mut x = Tensor::<Rank2<2, 2>>::zeros();
+    /// x.copy_(&tensor([1.0f32, 2.0]));
+    /// assert_eq!(x.to_vec(), vec![1.0, 2.0, 1.0, 2.0]);
+    /// ```
+    pub fn copy_<S2: Shape>(&mut self, src: &Tensor<S2, E, D>) -> &mut Self
+    where
+        S: Broadcast<S2, Output = S>,
+    {
+        let layout = src.layout.broadcast_to(self.dims());
+        *self = self.with_storage(expect_device(self.device.contiguous(&src.storage, &layout)));
+        self
+    }
+
+    /// [`to_dtype`](Self::to_dtype) with device errors returned.
+    pub fn try_to_dtype<F: Dtype>(&self) -> Result<Tensor<S, F, D>>
+    where
+        E: CastTo<F>,
+    {
+        Ok(self.with_storage(self.device.cast::<E, F>(&self.storage, &self.layout)?))
+    }
+
+    /// `x.to(dtype)`: the values converted to element type `F` (floats to integers
+    /// truncate toward zero, anything to bool is `!= 0`).
+    ///
+    /// ```
+    /// use typetensor::tensor;
+    /// let x = tensor([1.7f32, -2.5]);
+    /// assert_eq!(x.to_dtype::<i64>().to_vec(), vec![1, -2]);
+    /// ```
+    pub fn to_dtype<F: Dtype>(&self) -> Tensor<S, F, D>
+    where
+        E: CastTo<F>,
+    {
+        expect_device(self.try_to_dtype())
+    }
+
+    /// `x.long()`: to `i64`.
+    pub fn long(&self) -> Tensor<S, i64, D>
+    where
+        E: CastTo<i64>,
+    {
+        self.to_dtype()
+    }
+
+    /// `x.int()`: to `i32`.
+    pub fn int(&self) -> Tensor<S, i32, D>
+    where
+        E: CastTo<i32>,
+    {
+        self.to_dtype()
+    }
+
+    /// `x.float()`: to `f32`.
+    pub fn float(&self) -> Tensor<S, f32, D>
+    where
+        E: CastTo<f32>,
+    {
+        self.to_dtype()
+    }
+
+    /// `x.double()`: to `f64`.
+    pub fn double(&self) -> Tensor<S, f64, D>
+    where
+        E: CastTo<f64>,
+    {
+        self.to_dtype()
+    }
+
+    /// `x.bool()`: `x != 0`.
+    pub fn bool(&self) -> Tensor<S, bool, D>
+    where
+        E: CastTo<bool>,
+    {
+        self.to_dtype()
+    }
+
+    /// [`item`](Self::item) with device errors returned.
+    pub fn try_item(&self) -> Result<E>
+    where
+        S: OneElement,
+    {
+        let v = self.try_to_vec()?;
+        v.first()
+            .copied()
+            .ok_or_else(|| crate::Error::Device("item(): no element".into()))
+    }
+
+    /// `x.item()`: the one element of a one-element tensor as a Rust value.
+    ///
+    /// ```
+    /// use typetensor::tensor;
+    /// let x = tensor([2.6816f32]);
+    /// assert_eq!(x.item(), 2.6816);
+    /// ```
+    pub fn item(&self) -> E
+    where
+        S: OneElement,
+    {
+        expect_device(self.try_item())
+    }
+}

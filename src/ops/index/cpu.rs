@@ -1,0 +1,72 @@
+//! CPU kernels for `index_select` and `cat`.
+use crate::Result;
+use crate::device::Cpu;
+use crate::device::cpu::gather;
+use crate::dtype::Dtype;
+use crate::error::Error;
+use crate::layout::Layout;
+
+use super::IndexKernel;
+
+/// (outer, size, inner): the element counts before, at, and after `axis`.
+fn split_at_axis(l: &Layout, axis: usize) -> (usize, usize, usize) {
+    let d = l.dims();
+    let d = d.as_slice();
+    (
+        d[..axis].iter().product(),
+        d[axis],
+        d[axis + 1..].iter().product(),
+    )
+}
+
+impl IndexKernel for Cpu {
+    fn index_select<E: Dtype>(
+        &self,
+        x: &Vec<E>,
+        l: &Layout,
+        axis: usize,
+        idx: &Vec<i64>,
+        lidx: &Layout,
+    ) -> Result<Vec<E>> {
+        let (outer, size, inner) = split_at_axis(l, axis);
+        let idx = gather(idx, lidx);
+        let rows = idx
+            .iter()
+            .map(|&i| {
+                usize::try_from(i)
+                    .ok()
+                    .filter(|&u| u < size)
+                    .ok_or(Error::IndexOutOfRange { index: i, size })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        let x = gather(x, l);
+        let mut out = Vec::with_capacity(outer * rows.len() * inner);
+        for o in 0..outer {
+            for &r in &rows {
+                let start = (o * size + r) * inner;
+                out.extend_from_slice(&x[start..start + inner]);
+            }
+        }
+        Ok(out)
+    }
+
+    fn cat<E: Dtype>(
+        &self,
+        a: &Vec<E>,
+        la: &Layout,
+        b: &Vec<E>,
+        lb: &Layout,
+        axis: usize,
+    ) -> Result<Vec<E>> {
+        let (outer, sa, inner) = split_at_axis(la, axis);
+        let (_, sb, _) = split_at_axis(lb, axis);
+        let (a, b) = (gather(a, la), gather(b, lb));
+        let (ra, rb) = (sa * inner, sb * inner);
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        for o in 0..outer {
+            out.extend_from_slice(&a[o * ra..(o + 1) * ra]);
+            out.extend_from_slice(&b[o * rb..(o + 1) * rb]);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,242 @@
+//! Indexing: `narrow` and `slice_from` (the lesson's `x[1:, 1:]`), `cat`, `index_select`.
+//!
+//! Slices and `cat` need arithmetic on dimensions (an end past the size, the sum of two
+//! sizes), done by typenum inside the rules so that `cargo check` reports a bad offset.
+//! That covers concrete sizes in typenum's map (0..=1024, powers of two, powers of ten…);
+//! `index_select` checks its run-time indices and returns `Err` for one out of range.
+use typenum::{Const, Diff, IsLessOrEqual, Sum, ToUInt, True, U};
+
+use crate::Result;
+use crate::device::{Device, DeviceStorage};
+use crate::dtype::Dtype;
+use crate::layout::Layout;
+use crate::ops::transpose::shape_of;
+use crate::shape::axis::{DimAt, ReplaceDim};
+use crate::shape::typenum_bridge::{Dim, FromTn, SpecDim};
+use crate::shape::{Rank1, Shape};
+use crate::tensor::{Tensor, expect_device};
+
+mod cpu;
+#[cfg(test)]
+mod tests;
+
+/// Kernels that gather elements by index.
+pub trait IndexKernel: DeviceStorage {
+    /// Entries `idx` of dimension `axis` of `x`, into new contiguous storage.
+    /// An index outside `0..size` is an `Err`.
+    fn index_select<E: Dtype>(
+        &self,
+        x: &Self::Storage<E>,
+        l: &Layout,
+        axis: usize,
+        idx: &Self::Storage<i64>,
+        lidx: &Layout,
+    ) -> Result<Self::Storage<E>>;
+
+    /// `a` followed by `b` along `axis` (all other dims equal), into new contiguous storage.
+    fn cat<E: Dtype>(
+        &self,
+        a: &Self::Storage<E>,
+        la: &Layout,
+        b: &Self::Storage<E>,
+        lb: &Layout,
+        axis: usize,
+    ) -> Result<Self::Storage<E>>;
+}
+
+/// Dimension `AX` of `S` as a typenum number.
+pub type TnAt<S, const AX: usize> = <<S as DimAt<AX>>::Dim as SpecDim>::Tn;
+
+/// `LEN` entries of dimension `AX` from index `START` fit in the shape.
+#[diagnostic::on_unimplemented(
+    message = "cannot take {LEN} entries from index {START} of dimension {AX} of `{Self}`",
+    label = "the range runs past the end of dimension {AX}",
+    note = "narrow::<AX, START, LEN>() needs START + LEN <= the size of dimension AX",
+    note = "the check runs at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+)]
+pub trait Narrow<const AX: usize, const START: usize, const LEN: usize>: Shape {
+    /// The narrowed shape.
+    type Out: Shape;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S, const AX: usize, const START: usize, const LEN: usize> Narrow<AX, START, LEN> for S
+where
+    S: DimAt<AX> + ReplaceDim<AX, Dim<LEN>>,
+    <S as DimAt<AX>>::Dim: SpecDim,
+    Const<START>: ToUInt,
+    Const<LEN>: ToUInt,
+    U<START>: std::ops::Add<U<LEN>>,
+    Sum<U<START>, U<LEN>>: IsLessOrEqual<TnAt<S, AX>, Output = True>,
+{
+    type Out = <S as ReplaceDim<AX, Dim<LEN>>>::Out;
+}
+
+/// Dimension `AX` sliced from `START` to its end: `x[START:]` along `AX`.
+#[diagnostic::on_unimplemented(
+    message = "cannot slice dimension {AX} of `{Self}` from index {START}",
+    label = "the start is past the end of dimension {AX}",
+    note = "slice_from::<AX, START>() needs START <= the size of dimension AX",
+    note = "the check runs at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+)]
+pub trait SliceFrom<const AX: usize, const START: usize>: Shape {
+    /// The sliced shape.
+    type Out: Shape;
+}
+
+type Rest<S, const AX: usize, const START: usize> = <Diff<TnAt<S, AX>, U<START>> as FromTn>::Dim;
+
+#[diagnostic::do_not_recommend]
+impl<S, const AX: usize, const START: usize> SliceFrom<AX, START> for S
+where
+    S: DimAt<AX>,
+    <S as DimAt<AX>>::Dim: SpecDim,
+    Const<START>: ToUInt,
+    TnAt<S, AX>: std::ops::Sub<U<START>>,
+    Diff<TnAt<S, AX>, U<START>>: FromTn,
+    S: ReplaceDim<AX, Rest<S, AX, START>>,
+{
+    type Out = <S as ReplaceDim<AX, Rest<S, AX, START>>>::Out;
+}
+
+/// Shapes that concatenate along `AX`, and the result.
+#[diagnostic::on_unimplemented(
+    message = "cannot concatenate `{Self}` and `{R}` along dimension {AX}",
+    label = "the shapes must be equal in every dimension but {AX}",
+    note = "the sum of the two sizes is computed at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+)]
+pub trait Cat<R: Shape, const AX: usize>: Shape {
+    /// The concatenated shape.
+    type Out: Shape;
+}
+
+type Joined<S, const AX: usize, const K: usize> = <Sum<TnAt<S, AX>, U<K>> as FromTn>::Dim;
+
+#[diagnostic::do_not_recommend]
+impl<S, R, const AX: usize, const K: usize> Cat<R, AX> for S
+where
+    R: DimAt<AX, Dim = Dim<K>>,
+    S: DimAt<AX> + ReplaceDim<AX, Dim<K>, Out = R>,
+    <S as DimAt<AX>>::Dim: SpecDim,
+    Const<K>: ToUInt,
+    TnAt<S, AX>: std::ops::Add<U<K>>,
+    Sum<TnAt<S, AX>, U<K>>: FromTn,
+    S: ReplaceDim<AX, Joined<S, AX, K>>,
+{
+    type Out = <S as ReplaceDim<AX, Joined<S, AX, K>>>::Out;
+}
+
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
+    /// `x.narrow(AX, START, LEN)`: `LEN` entries of dimension `AX` from `START`, no copy.
+    ///
+    /// ```
+    /// use typetensor::{Rank2, Tensor};
+    /// let x = Tensor::<Rank2<5, 3>>::zeros();
+    /// let y: Tensor<Rank2<2, 3>> = x.narrow::<0, 1, 2>(); // x[1:3]
+    /// # let _ = y;
+    /// ```
+    pub fn narrow<const AX: usize, const START: usize, const LEN: usize>(
+        &self,
+    ) -> Tensor<<S as Narrow<AX, START, LEN>>::Out, E, D>
+    where
+        S: Narrow<AX, START, LEN>,
+    {
+        let layout = self.layout.narrow(AX, START, LEN);
+        self.view_as(shape_of(&layout), layout)
+    }
+
+    /// `x[START:]` along dimension `AX`, no copy. The lesson's `x[1:, 1:]` is
+    /// `x.slice_from::<0, 1>().slice_from::<1, 1>()`.
+    ///
+    /// ```
+    /// use typetensor::{Rank2, Tensor};
+    /// let x = Tensor::<Rank2<5, 3>>::zeros();
+    /// let y: Tensor<Rank2<4, 2>> = x.slice_from::<0, 1>().slice_from::<1, 1>(); // x[1:, 1:]
+    /// # let _ = y;
+    /// ```
+    pub fn slice_from<const AX: usize, const START: usize>(
+        &self,
+    ) -> Tensor<<S as SliceFrom<AX, START>>::Out, E, D>
+    where
+        S: SliceFrom<AX, START>,
+    {
+        let len = self.dims()[AX] - START;
+        let layout = self.layout.narrow(AX, START, len);
+        self.view_as(shape_of(&layout), layout)
+    }
+
+    /// `torch.cat([x, y], dim=AX)`.
+    ///
+    /// ```
+    /// use typetensor::{tensor, Rank2, Tensor};
+    /// let x = tensor([[1.0f32, 2.0]]);
+    /// let y = tensor([[3.0f32, 4.0], [5.0, 6.0]]);
+    /// let z: Tensor<Rank2<3, 2>> = x.cat::<0, _>(&y);
+    /// assert_eq!(z.to_vec(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    /// ```
+    pub fn cat<const AX: usize, R: Shape>(
+        &self,
+        other: &Tensor<R, E, D>,
+    ) -> Tensor<<S as Cat<R, AX>>::Out, E, D>
+    where
+        S: Cat<R, AX>,
+    {
+        expect_device(self.try_cat::<AX, R>(other))
+    }
+
+    /// [`cat`](Self::cat) with device errors returned.
+    pub fn try_cat<const AX: usize, R: Shape>(
+        &self,
+        other: &Tensor<R, E, D>,
+    ) -> Result<Tensor<<S as Cat<R, AX>>::Out, E, D>>
+    where
+        S: Cat<R, AX>,
+    {
+        let storage = self.device.cat(
+            &self.storage,
+            &self.layout,
+            &other.storage,
+            &other.layout,
+            AX,
+        )?;
+        let mut dims = self.dims().as_slice().to_vec();
+        dims[AX] += other.dims()[AX];
+        let layout = Layout::contiguous(crate::shape::Dims::new(&dims).unwrap_or(self.dims()));
+        Ok(Tensor::from_storage(
+            storage,
+            shape_of(&layout),
+            self.device.clone(),
+        ))
+    }
+
+    /// `x.index_select(AX, idx)`: the entries `idx` of dimension `AX`, copied.
+    /// The indices are run-time data: one outside `0..size` is an `Err`.
+    ///
+    /// ```
+    /// use typetensor::{tensor, Rank2, Tensor};
+    /// let x = tensor([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+    /// let rows: Tensor<Rank2<2, 2>> = x.index_select::<0, 2>(&tensor([2i64, 0])).unwrap();
+    /// assert_eq!(rows.to_vec(), vec![5.0, 6.0, 1.0, 2.0]);
+    /// assert!(x.index_select::<0, 1>(&tensor([3i64])).is_err());
+    /// ```
+    pub fn index_select<const AX: usize, const K: usize>(
+        &self,
+        idx: &Tensor<Rank1<K>, i64, D>,
+    ) -> Result<Tensor<<S as ReplaceDim<AX, Dim<K>>>::Out, E, D>>
+    where
+        S: ReplaceDim<AX, Dim<K>>,
+    {
+        let storage =
+            self.device
+                .index_select(&self.storage, &self.layout, AX, &idx.storage, &idx.layout)?;
+        let layout = self.layout.narrow(AX, 0, 0);
+        let mut dims = layout.dims().as_slice().to_vec();
+        dims[AX] = K;
+        let layout = Layout::contiguous(crate::shape::Dims::new(&dims).unwrap_or(self.dims()));
+        Ok(Tensor::from_storage(
+            storage,
+            shape_of(&layout),
+            self.device.clone(),
+        ))
+    }
+}

@@ -1,0 +1,266 @@
+//! Reductions: `sum`, `mean`, `max`, `min`, `argmax`, `argmin`, over all elements (a
+//! `Rank0` result, so `.item()` works) or along one dimension, which the result's type
+//! drops ([`RemoveDim`]) or keeps as size 1 (`_keepdim`).
+use crate::Result;
+use crate::device::{Device, DeviceStorage};
+use crate::dtype::{FloatDtype, NumDtype};
+use crate::error::Error;
+use crate::layout::Layout;
+use crate::shape::axis::{RemoveDim, ReplaceDim};
+use crate::shape::typenum_bridge::Dim;
+use crate::shape::{Dims, Rank0, Shape};
+use crate::tensor::{Tensor, expect_device};
+
+mod cpu;
+#[cfg(test)]
+mod tests;
+
+/// What a reduction computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceOp {
+    /// The sum.
+    Sum,
+    /// The largest element (NaN if any is NaN).
+    Max,
+    /// The smallest element (NaN if any is NaN).
+    Min,
+}
+
+/// Which index an arg-reduction finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgReduceOp {
+    /// The index of the first largest element.
+    ArgMax,
+    /// The index of the first smallest element.
+    ArgMin,
+}
+
+/// Reduction kernels.
+pub trait ReduceKernel: DeviceStorage {
+    /// Reduces along `axis` (or over everything for `None`) into new contiguous storage
+    /// whose dims are `x`'s without `axis` (or a single element).
+    fn reduce<E: NumDtype>(
+        &self,
+        op: ReduceOp,
+        x: &Self::Storage<E>,
+        l: &Layout,
+        axis: Option<usize>,
+    ) -> Result<Self::Storage<E>>;
+
+    /// Like [`reduce`](Self::reduce), but yields each extreme's index along `axis` (or in
+    /// row-major order for `None`).
+    fn arg_reduce<E: NumDtype>(
+        &self,
+        op: ArgReduceOp,
+        x: &Self::Storage<E>,
+        l: &Layout,
+        axis: Option<usize>,
+    ) -> Result<Self::Storage<i64>>;
+}
+
+/// The shape of a reduction along `AX` that drops the dimension.
+pub type Reduced<S, const AX: usize> = <S as RemoveDim<AX>>::Out;
+/// The shape of a reduction along `AX` that keeps the dimension as size 1.
+pub type ReducedKeepdim<S, const AX: usize> = <S as ReplaceDim<AX, Dim<1>>>::Out;
+
+impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
+    fn try_reduce_all(&self, op: ReduceOp) -> Result<Tensor<Rank0, E, D>> {
+        if op != ReduceOp::Sum && self.numel() == 0 {
+            return Err(Error::EmptyReduction);
+        }
+        let storage = self.device.reduce(op, &self.storage, &self.layout, None)?;
+        Ok(Tensor::from_storage(storage, Rank0, self.device.clone()))
+    }
+
+    fn try_reduce_dim<S2: Shape>(&self, op: ReduceOp, axis: usize) -> Result<Tensor<S2, E, D>> {
+        if op != ReduceOp::Sum && self.dims()[axis] == 0 {
+            return Err(Error::EmptyReduction);
+        }
+        let storage = self
+            .device
+            .reduce(op, &self.storage, &self.layout, Some(axis))?;
+        Ok(Tensor::from_storage(
+            storage,
+            reduced_shape(&self.layout, axis, false)?,
+            self.device.clone(),
+        ))
+    }
+
+    fn try_reduce_dim_keepdim<S2: Shape>(
+        &self,
+        op: ReduceOp,
+        axis: usize,
+    ) -> Result<Tensor<S2, E, D>> {
+        if op != ReduceOp::Sum && self.dims()[axis] == 0 {
+            return Err(Error::EmptyReduction);
+        }
+        let storage = self
+            .device
+            .reduce(op, &self.storage, &self.layout, Some(axis))?;
+        Ok(Tensor::from_storage(
+            storage,
+            reduced_shape(&self.layout, axis, true)?,
+            self.device.clone(),
+        ))
+    }
+
+    /// `x.sum()`: the sum of every element, as a one-element tensor.
+    ///
+    /// ```
+    /// use typetensor::tensor;
+    /// let x = tensor([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(x.sum().item(), 10.0);
+    /// assert_eq!(x.sum_dim::<0>().to_vec(), vec![4.0, 6.0]); // x.sum(0)
+    /// ```
+    pub fn sum(&self) -> Tensor<Rank0, E, D> {
+        expect_device(self.try_reduce_all(ReduceOp::Sum))
+    }
+
+    /// `x.sum(dim=AX)`.
+    pub fn sum_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, E, D>
+    where
+        S: RemoveDim<AX>,
+    {
+        expect_device(self.try_reduce_dim(ReduceOp::Sum, AX))
+    }
+
+    /// `x.sum(dim=AX, keepdim=True)`.
+    pub fn sum_dim_keepdim<const AX: usize>(&self) -> Tensor<ReducedKeepdim<S, AX>, E, D>
+    where
+        S: ReplaceDim<AX, Dim<1>>,
+    {
+        expect_device(self.try_reduce_dim_keepdim(ReduceOp::Sum, AX))
+    }
+
+    /// `x.max()`: the largest element. `Err` for a tensor with no elements.
+    pub fn try_max(&self) -> Result<Tensor<Rank0, E, D>> {
+        self.try_reduce_all(ReduceOp::Max)
+    }
+
+    /// `x.max()`. Panics on a tensor with no elements, as PyTorch raises; see
+    /// [`try_max`](Self::try_max).
+    pub fn max(&self) -> Tensor<Rank0, E, D> {
+        expect_device(self.try_max())
+    }
+
+    /// `x.min()`: the smallest element. `Err` for a tensor with no elements.
+    pub fn try_min(&self) -> Result<Tensor<Rank0, E, D>> {
+        self.try_reduce_all(ReduceOp::Min)
+    }
+
+    /// `x.min()`. Panics on a tensor with no elements; see [`try_min`](Self::try_min).
+    pub fn min(&self) -> Tensor<Rank0, E, D> {
+        expect_device(self.try_min())
+    }
+
+    /// `x.amax(dim=AX)` (the values of `x.max(dim=AX)`).
+    pub fn max_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, E, D>
+    where
+        S: RemoveDim<AX>,
+    {
+        expect_device(self.try_reduce_dim(ReduceOp::Max, AX))
+    }
+
+    /// `x.amin(dim=AX)`.
+    pub fn min_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, E, D>
+    where
+        S: RemoveDim<AX>,
+    {
+        expect_device(self.try_reduce_dim(ReduceOp::Min, AX))
+    }
+
+    /// `x.amax(dim=AX, keepdim=True)`.
+    pub fn max_dim_keepdim<const AX: usize>(&self) -> Tensor<ReducedKeepdim<S, AX>, E, D>
+    where
+        S: ReplaceDim<AX, Dim<1>>,
+    {
+        expect_device(self.try_reduce_dim_keepdim(ReduceOp::Max, AX))
+    }
+
+    /// `x.argmax()`: the row-major index of the first largest element.
+    pub fn argmax(&self) -> Tensor<Rank0, i64, D> {
+        expect_device(self.try_arg(ArgReduceOp::ArgMax, None))
+    }
+
+    /// `x.argmin()`.
+    pub fn argmin(&self) -> Tensor<Rank0, i64, D> {
+        expect_device(self.try_arg(ArgReduceOp::ArgMin, None))
+    }
+
+    /// `x.argmax(dim=AX)`.
+    pub fn argmax_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, i64, D>
+    where
+        S: RemoveDim<AX>,
+    {
+        expect_device(self.try_arg(ArgReduceOp::ArgMax, Some(AX)))
+    }
+
+    /// `x.argmin(dim=AX)`.
+    pub fn argmin_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, i64, D>
+    where
+        S: RemoveDim<AX>,
+    {
+        expect_device(self.try_arg(ArgReduceOp::ArgMin, Some(AX)))
+    }
+
+    fn try_arg<S2: Shape>(
+        &self,
+        op: ArgReduceOp,
+        axis: Option<usize>,
+    ) -> Result<Tensor<S2, i64, D>> {
+        let empty = match axis {
+            Some(a) => self.dims()[a] == 0,
+            None => self.numel() == 0,
+        };
+        if empty {
+            return Err(Error::EmptyReduction);
+        }
+        let storage = self
+            .device
+            .arg_reduce(op, &self.storage, &self.layout, axis)?;
+        let shape = match axis {
+            Some(a) => reduced_shape(&self.layout, a, false)?,
+            None => S2::from_dims(&Dims::from_array([])).ok_or(Error::EmptyReduction)?,
+        };
+        Ok(Tensor::from_storage(storage, shape, self.device.clone()))
+    }
+}
+
+impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
+    /// `x.mean()`: the average of every element (NaN for no elements, as PyTorch).
+    pub fn mean(&self) -> Tensor<Rank0, E, D> {
+        let n = E::from_f64(self.numel() as f64);
+        self.sum().div_scalar(n)
+    }
+
+    /// `x.mean(dim=AX)`.
+    pub fn mean_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, E, D>
+    where
+        S: RemoveDim<AX>,
+    {
+        let n = E::from_f64(self.dims()[AX] as f64);
+        self.sum_dim::<AX>().div_scalar(n)
+    }
+
+    /// `x.mean(dim=AX, keepdim=True)`.
+    pub fn mean_dim_keepdim<const AX: usize>(&self) -> Tensor<ReducedKeepdim<S, AX>, E, D>
+    where
+        S: ReplaceDim<AX, Dim<1>>,
+    {
+        let n = E::from_f64(self.dims()[AX] as f64);
+        self.sum_dim_keepdim::<AX>().div_scalar(n)
+    }
+}
+
+/// The result shape of reducing `axis` of `layout`.
+fn reduced_shape<S2: Shape>(layout: &Layout, axis: usize, keepdim: bool) -> Result<S2> {
+    let mut d: Vec<usize> = layout.dims().as_slice().to_vec();
+    if keepdim {
+        d[axis] = 1;
+    } else {
+        d.remove(axis);
+    }
+    Dims::new(&d)
+        .and_then(|dims| S2::from_dims(&dims))
+        .ok_or_else(|| Error::Device(format!("reduction produced an unexpected shape {d:?}")))
+}

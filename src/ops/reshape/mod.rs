@@ -1,0 +1,184 @@
+//! `view`/`reshape` (same element count, PyTorch's `-1` as [`Infer`]), `flatten`,
+//! `unsqueeze` and `expand_dim`: new shapes for the same elements.
+//!
+//! `view` is checked by `cargo check` through typenum, which covers sizes in its map
+//! (0..=1024, powers of two, powers of ten, …); [`view_any`](crate::Tensor::view_any)
+//! covers every size, generic ones included, and is checked when the program is built.
+use crate::device::Device;
+use crate::dtype::Dtype;
+use crate::layout::Layout;
+use crate::ops::transpose::shape_of;
+use crate::shape::axis::{DimAt, InsertDim, ReplaceDim};
+use crate::shape::msg::Msg;
+use crate::shape::typenum_bridge::{Dim, Infer, Resolve, TnNumel, TnNumelOf, TnOf, TnToRank, ToTn};
+use crate::shape::{ConstShape, Shape};
+use crate::tensor::{Tensor, expect_device};
+
+#[cfg(test)]
+mod tests;
+
+/// Shapes (and view specs with one [`Infer`]) a tensor of shape `Self` can be viewed as.
+#[diagnostic::on_unimplemented(
+    message = "cannot view a tensor of shape `{Self}` as `{T}`",
+    label = "the element counts differ, or the `Infer` dimension does not divide them evenly",
+    note = "`view` keeps the number of elements: the product of the new dimensions must equal the old",
+    note = "checked at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten); `view_any` takes any size"
+)]
+pub trait ViewAs<T>: Shape {
+    /// The resulting shape.
+    type Out: ConstShape;
+}
+
+type Resolved<S, T> = <TnOf<T> as Resolve<TnNumelOf<S>>>::Out;
+
+#[diagnostic::do_not_recommend]
+impl<S: Shape + ToTn, T: ToTn> ViewAs<T> for S
+where
+    TnOf<S>: TnNumel,
+    TnOf<T>: Resolve<TnNumelOf<S>>,
+    Resolved<S, T>: TnToRank,
+{
+    type Out = <Resolved<S, T> as TnToRank>::Shape;
+}
+
+/// The shape of `x.view::<T>()` for `x` of shape `S`.
+pub type Viewed<S, T> = <S as ViewAs<T>>::Out;
+
+/// A size-1 dimension `AX` repeated `N` times.
+#[diagnostic::on_unimplemented(
+    message = "cannot expand dimension {AX} of `{Self}` to size {N}",
+    label = "only a dimension of size 1 can be expanded",
+    note = "use `unsqueeze::<AX>()` to insert a size-1 dimension first"
+)]
+pub trait ExpandDim<const AX: usize, const N: usize>: Shape {
+    /// The expanded shape.
+    type Out: Shape;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S, const AX: usize, const N: usize> ExpandDim<AX, N> for S
+where
+    S: DimAt<AX, Dim = Dim<1>> + ReplaceDim<AX, Dim<N>>,
+{
+    type Out = <S as ReplaceDim<AX, Dim<N>>>::Out;
+}
+
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
+    /// The same elements under shape `S2` (whose dims the rules already matched): a view
+    /// when the layout allows it, else a contiguous copy.
+    fn reshaped<S2: Shape>(&self, dims: crate::shape::Dims) -> Tensor<S2, E, D> {
+        if let Some(layout) = self.layout.reshaped(dims) {
+            return self.view_as(shape_of(&layout), layout);
+        }
+        let storage = expect_device(self.device.contiguous(&self.storage, &self.layout));
+        let layout = Layout::contiguous(dims);
+        Tensor::from_storage(storage, shape_of(&layout), self.device.clone())
+    }
+
+    /// `x.view(..)`: the same elements in another shape. `T` is a shape
+    /// (`x.view::<Rank1<16>>()` is `x.view(16)`) or a spec with one [`Infer`] for PyTorch's
+    /// `-1` (`x.view::<(Infer, Dim<8>)>()` is `x.view(-1, 8)`).
+    ///
+    /// Unlike PyTorch, a non-contiguous tensor (say, after `t()`) is copied rather than
+    /// refused, as `reshape` does: values are never shared anyway.
+    ///
+    /// ```
+    /// use typetensor::{Dim, Infer, Rank1, Rank2, Tensor};
+    /// let x = Tensor::<Rank2<4, 4>>::randn();
+    /// let y: Tensor<Rank1<16>> = x.view::<Rank1<16>>(); // x.view(16)
+    /// let z: Tensor<Rank2<2, 8>> = x.view::<(Infer, Dim<8>)>(); // x.view(-1, 8)
+    /// # let _ = (y, z);
+    /// ```
+    pub fn view<T>(&self) -> Tensor<Viewed<S, T>, E, D>
+    where
+        S: ViewAs<T>,
+    {
+        self.reshaped(target_dims::<Viewed<S, T>>())
+    }
+
+    /// `x.reshape(..)`: the same as [`view`](Self::view).
+    pub fn reshape<T>(&self) -> Tensor<Viewed<S, T>, E, D>
+    where
+        S: ViewAs<T>,
+    {
+        self.view::<T>()
+    }
+
+    /// `x.flatten()`: every element in one dimension.
+    pub fn flatten(&self) -> Tensor<Viewed<S, (Infer,)>, E, D>
+    where
+        S: ViewAs<(Infer,)>,
+    {
+        self.view::<(Infer,)>()
+    }
+
+    /// `x.unsqueeze(AX)`: a new size-1 dimension at position `AX`.
+    pub fn unsqueeze<const AX: usize>(&self) -> Tensor<<S as InsertDim<AX>>::Out, E, D>
+    where
+        S: InsertDim<AX>,
+    {
+        let mut d = self.dims().as_slice().to_vec();
+        d.insert(AX, 1);
+        self.reshaped(crate::shape::Dims::new(&d).unwrap_or(self.dims()))
+    }
+
+    /// `x.expand(..)` of one size-1 dimension `AX` to size `N`, no copy.
+    ///
+    /// ```
+    /// use typetensor::{tensor, Rank2, Tensor};
+    /// let col = tensor([[1.0f32], [2.0]]); // [2, 1]
+    /// let wide: Tensor<Rank2<2, 3>> = col.expand_dim::<1, 3>(); // col.expand(2, 3)
+    /// assert_eq!(wide.to_vec(), vec![1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
+    /// ```
+    pub fn expand_dim<const AX: usize, const N: usize>(
+        &self,
+    ) -> Tensor<<S as ExpandDim<AX, N>>::Out, E, D>
+    where
+        S: ExpandDim<AX, N>,
+    {
+        let mut d = self.dims().as_slice().to_vec();
+        d[AX] = N;
+        let layout = self
+            .layout
+            .broadcast_to(crate::shape::Dims::new(&d).unwrap_or(self.dims()));
+        self.view_as(shape_of(&layout), layout)
+    }
+}
+
+impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
+    /// [`view`](Self::view) for any sizes, generic ones included: the element counts are
+    /// compared when the program is built (`cargo build`), not by `cargo check`, and a
+    /// mismatch fails the build with both shapes in the message.
+    ///
+    /// ```
+    /// use typetensor::{Rank1, Rank2, Tensor};
+    /// fn flatten<const B: usize, const BF: usize>(x: &Tensor<Rank2<B, 10>>) -> Tensor<Rank1<BF>> {
+    ///     x.view_any::<Rank1<BF>>()
+    /// }
+    /// let y = flatten::<4, 40>(&Tensor::zeros());
+    /// assert_eq!(y.shape(), [40]);
+    /// ```
+    pub fn view_any<T: ConstShape>(&self) -> Tensor<T, E, D> {
+        const {
+            if S::NUMEL != T::NUMEL {
+                let m = Msg::new()
+                    .s("view_any: cannot view a tensor of shape ")
+                    .dims(S::DIMS)
+                    .s(" (")
+                    .u(S::NUMEL)
+                    .s(" elements) as shape ")
+                    .dims(T::DIMS)
+                    .s(" (")
+                    .u(T::NUMEL)
+                    .s(" elements)");
+                panic!("{}", m.as_str())
+            }
+        }
+        self.reshaped(crate::shape::Dims::new(T::DIMS).unwrap_or(self.dims()))
+    }
+}
+
+/// The dims of a view target (a compile-time shape: the rule proved its element count).
+fn target_dims<T: ConstShape>() -> crate::shape::Dims {
+    crate::shape::Dims::new(T::DIMS).unwrap_or(crate::shape::Dims::from_array([]))
+}
