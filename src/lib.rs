@@ -42,3 +42,8 @@ pub mod prelude {
         Cpu, Dim, Infer, Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, manual_seed, tensor,
     };
 }
+
+/// The README's Rust examples, compiled and run as doc tests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -20,11 +20,11 @@ impl DeviceStorage for Cpu {
         Ok(vec![value; len])
     }
 
-    fn from_host<E: Dtype>(&self, data: Vec<E>) -> Result<Vec<E>> {
+    fn upload<E: Dtype>(&self, data: Vec<E>) -> Result<Vec<E>> {
         Ok(data)
     }
 
-    fn to_host<E: Dtype>(&self, storage: &Vec<E>, layout: &Layout) -> Result<Vec<E>> {
+    fn download<E: Dtype>(&self, storage: &Vec<E>, layout: &Layout) -> Result<Vec<E>> {
         Ok(gather(storage, layout))
     }
 }

@@ -55,8 +55,8 @@ pub trait DeviceStorage: Clone + Debug + PartialEq + Send + Sync + 'static {
     fn alloc_filled<E: Dtype>(&self, len: usize, value: E) -> Result<Self::Storage<E>>;
 
     /// Uploads a host buffer.
-    fn from_host<E: Dtype>(&self, data: Vec<E>) -> Result<Self::Storage<E>>;
+    fn upload<E: Dtype>(&self, data: Vec<E>) -> Result<Self::Storage<E>>;
 
     /// Downloads the elements `layout` selects, in row-major order.
-    fn to_host<E: Dtype>(&self, storage: &Self::Storage<E>, layout: &Layout) -> Result<Vec<E>>;
+    fn download<E: Dtype>(&self, storage: &Self::Storage<E>, layout: &Layout) -> Result<Vec<E>>;
 }

@@ -107,7 +107,6 @@ pub(crate) struct Suffixes<'a> {
 
 /// `str(tensor)` as PyTorch prints it. `data` is row-major contiguous, `dims` its shape (empty
 /// slice = 0-d scalar).
-
 pub(crate) fn format_tensor<E: PrintElement>(
     data: &[E],
     dims: &[usize],

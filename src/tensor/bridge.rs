@@ -6,7 +6,9 @@
 //! [`Tensor::from_numpy`] takes an array's buffer without copying it.
 use std::sync::Arc;
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, IxDyn, ShapeBuilder};
+use ndarray::{
+    Array, ArrayView, ArrayViewMut, Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, IxDyn, ShapeBuilder,
+};
 
 use crate::Result;
 use crate::device::Cpu;
@@ -114,7 +116,10 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// ```
     pub fn from_numpy<N: Dimension>(array: Array<E, N>) -> Result<Self> {
         if array.shape() != S::DIMS {
-            return Err(Error::ShapeMismatch { expected: S::DIMS.to_vec(), found: array.shape().to_vec() });
+            return Err(Error::ShapeMismatch {
+                expected: S::DIMS.to_vec(),
+                found: array.shape().to_vec(),
+            });
         }
         let data = if array.is_standard_layout() {
             let (vec, offset) = array.into_raw_vec_and_offset();
@@ -132,9 +137,16 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// than `S`.
     pub fn from_ndarray_view<N: Dimension>(array: ArrayView<'_, E, N>) -> Result<Self> {
         if array.shape() != S::DIMS {
-            return Err(Error::ShapeMismatch { expected: S::DIMS.to_vec(), found: array.shape().to_vec() });
+            return Err(Error::ShapeMismatch {
+                expected: S::DIMS.to_vec(),
+                found: array.shape().to_vec(),
+            });
         }
-        Ok(Self::from_storage(array.iter().copied().collect(), S::default(), Cpu))
+        Ok(Self::from_storage(
+            array.iter().copied().collect(),
+            S::default(),
+            Cpu,
+        ))
     }
 }
 
@@ -173,7 +185,11 @@ mod tests {
         let a = Array2::<f32>::ones((2, 3));
         let ptr = a.as_ptr();
         let t = Tensor::<Rank2<2, 3>>::from_numpy(a).unwrap();
-        assert_eq!(t.numpy().as_ptr(), ptr, "a standard-layout array must not be copied");
+        assert_eq!(
+            t.numpy().as_ptr(),
+            ptr,
+            "a standard-layout array must not be copied"
+        );
     }
 
     #[test]

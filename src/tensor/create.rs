@@ -95,7 +95,7 @@ impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
                 found: data.len(),
             });
         }
-        let storage = device.from_host(data)?;
+        let storage = device.upload(data)?;
         Ok(Self::from_storage(storage, S::default(), device.clone()))
     }
 }

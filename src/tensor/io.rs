@@ -19,7 +19,10 @@ impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn read_npy_from<R: Read>(reader: R, device: &D) -> Result<Self> {
         let (data, dims) = read_npy::<E, _>(reader)?;
         if dims != S::DIMS {
-            return Err(Error::ShapeMismatch { expected: S::DIMS.to_vec(), found: dims });
+            return Err(Error::ShapeMismatch {
+                expected: S::DIMS.to_vec(),
+                found: dims,
+            });
         }
         Self::from_vec_on(data, device)
     }
@@ -60,7 +63,9 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         let result = File::create(&tmp).map_err(Error::from).and_then(|f| {
             let mut w = BufWriter::new(f);
             self.write_npy_to(&mut w)?;
-            w.into_inner().map_err(|e| Error::Io(e.into_error()))?.sync_all()?;
+            w.into_inner()
+                .map_err(|e| Error::Io(e.into_error()))?
+                .sync_all()?;
             Ok(())
         });
         match result {
@@ -97,7 +102,9 @@ mod tests {
     #[test]
     fn wrong_dtype_shape_and_garbage_are_errors() {
         let mut buf = Vec::new();
-        Tensor::<Rank1<3>, f64>::ones().write_npy_to(&mut buf).unwrap();
+        Tensor::<Rank1<3>, f64>::ones()
+            .write_npy_to(&mut buf)
+            .unwrap();
         let e = Tensor::<Rank1<3>, f32>::read_npy_from(&buf[..], &Cpu).unwrap_err();
         assert!(matches!(e, Error::Npy(_)), "{e}");
         let e = Tensor::<Rank0, f64>::read_npy_from(&buf[..], &Cpu).unwrap_err();
@@ -110,21 +117,29 @@ mod tests {
     fn missing_file_is_io_error_and_failed_write_keeps_old_file() {
         let e = Tensor::<Rank1<3>>::read_npy("/nonexistent/dir/x.npy", &Cpu).unwrap_err();
         assert!(matches!(e, Error::Io(_)));
-        let e = Tensor::<Rank1<3>>::ones().write_npy("/nonexistent/dir/x.npy").unwrap_err();
+        let e = Tensor::<Rank1<3>>::ones()
+            .write_npy("/nonexistent/dir/x.npy")
+            .unwrap_err();
         assert!(matches!(e, Error::Io(_)));
     }
 
     #[test]
     fn reads_numpy_made_files() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/npy");
-        let x = Tensor::<crate::shape::Rank2<2, 3>>::read_npy(dir.join("f4_2x3.npy"), &Cpu).unwrap();
-        assert_eq!(x.to_string(), "tensor([[ 0.0000, -1.5000,  3.2500],\n        [-0.0000,     inf,     nan]])");
+        let x =
+            Tensor::<crate::shape::Rank2<2, 3>>::read_npy(dir.join("f4_2x3.npy"), &Cpu).unwrap();
+        assert_eq!(
+            x.to_string(),
+            "tensor([[ 0.0000, -1.5000,  3.2500],\n        [-0.0000,     inf,     nan]])"
+        );
         // Fortran order on disk is transposed into the tensor's row-major order.
         // (np.arange(24).reshape(2, 3, 4) * 0.5 - 3.0, saved with np.asfortranarray)
-        let f = Tensor::<Rank3<2, 3, 4>, f64>::read_npy(dir.join("f8_fortran_2x3x4.npy"), &Cpu).unwrap();
+        let f = Tensor::<Rank3<2, 3, 4>, f64>::read_npy(dir.join("f8_fortran_2x3x4.npy"), &Cpu)
+            .unwrap();
         let expect: Vec<f64> = (0..24).map(|i| f64::from(i) * 0.5 - 3.0).collect();
         assert_eq!(f.to_vec(), expect);
-        let e = Tensor::<Rank3<2, 3, 4>, i64>::read_npy(dir.join("i4_2x3x4.npy"), &Cpu).unwrap_err();
+        let e =
+            Tensor::<Rank3<2, 3, 4>, i64>::read_npy(dir.join("i4_2x3x4.npy"), &Cpu).unwrap_err();
         assert!(e.to_string().contains("int32"), "{e}");
     }
 }

@@ -137,7 +137,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
 
     /// The elements in row-major order, copied to the host: `x.flatten().tolist()`.
     pub fn try_to_vec(&self) -> Result<Vec<E>> {
-        self.device.to_host(&self.storage, &self.layout)
+        self.device.download(&self.storage, &self.layout)
     }
 
     /// The elements in row-major order. Panics only if the device fails

@@ -65,12 +65,12 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// ```
     pub fn randn_like_dtype<E2: FloatDtype>(&self) -> Tensor<S, E2, D> {
         let data = sample::<E2>(self.numel(), true);
-        self.with_storage(expect_device(self.device.from_host(data)))
+        self.with_storage(expect_device(self.device.upload(data)))
     }
 
     fn random_like(&self, normal: bool) -> Self {
         let data = sample::<E>(self.numel(), normal);
-        self.with_storage(expect_device(self.device.from_host(data)))
+        self.with_storage(expect_device(self.device.upload(data)))
     }
 }
 

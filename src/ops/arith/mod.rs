@@ -4,7 +4,7 @@
 //! The shape rule is [`Broadcast`]: equal shapes, or one shape equal to the trailing
 //! dimensions of the other (a `Rank1<N>` bias onto `Rank2<M, N>`, a `Rank0` scalar onto
 //! anything). Size-1 dimensions broadcast only through an explicit
-//! [`expand`](crate::Tensor::expand), so that a typo'd shape never broadcasts silently.
+//! [`expand_dim`](crate::Tensor::expand_dim), so that a typo'd shape never broadcasts silently.
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
 use crate::Result;
@@ -54,7 +54,7 @@ pub trait BinaryKernel: DeviceStorage {
     message = "shapes `{Self}` and `{Rhs}` cannot be combined elementwise",
     label = "the shapes are neither equal nor broadcastable",
     note = "elementwise ops need equal shapes, or one shape equal to the trailing dimensions of the other (a `Rank1<N>` bias onto `Rank2<M, N>`, a `Rank0` scalar onto anything)",
-    note = "to repeat a size-1 dimension, call `.expand::<..>()` first"
+    note = "to repeat a size-1 dimension, call `.expand_dim::<AXIS, SIZE>()` first"
 )]
 pub trait Broadcast<Rhs: Shape>: Shape {
     /// The shape of the result.
