@@ -16,7 +16,9 @@ use crate::ops::{
 };
 
 pub(crate) mod cpu;
+mod cuda;
 pub use cpu::Cpu;
+pub use cuda::{Cuda, CudaStorage};
 
 /// A place tensors live, with every kernel the crate's ops need.
 pub trait Device:

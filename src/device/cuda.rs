@@ -1,0 +1,199 @@
+//! The `Cuda` device type, present in every build so that code naming it compiles
+//! everywhere (PyTorch's CPU-only builds likewise have `torch.cuda`). Without the `cuda`
+//! feature, [`Cuda::new`] returns an error and no `Cuda` value can exist, so its kernels are
+//! unreachable: storage is an uninhabited type.
+use std::marker::PhantomData;
+
+use crate::Result;
+use crate::dtype::{CastTo, Dtype, FloatDtype, NumDtype};
+use crate::error::Error;
+use crate::layout::Layout;
+use crate::ops::{
+    arith::{BinaryKernel, BinaryOp},
+    compare::{CmpOp, CompareKernel},
+    copy::CopyKernel,
+    index::IndexKernel,
+    matmul::MatMulKernel,
+    reduce::{ArgReduceOp, ReduceKernel, ReduceOp},
+    unary::{FloatUnaryOp, UnaryKernel, UnaryOp},
+};
+
+use super::DeviceStorage;
+
+/// Uninhabited: a value proves a CUDA context exists, which this build cannot make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum NoCuda {}
+
+/// An NVIDIA GPU. This build has no CUDA support (the `cuda` cargo feature is off), so
+/// [`Cuda::new`] always returns `Err` and tensors can never be on this device.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cuda {
+    never: NoCuda,
+}
+
+/// Device memory on a GPU (uninhabited in this build).
+#[derive(Clone, Debug)]
+pub struct CudaStorage<E> {
+    #[expect(dead_code, reason = "uninhabited: only its type matters")]
+    never: NoCuda,
+    _elem: PhantomData<E>,
+}
+
+impl Cuda {
+    /// `torch.device("cuda")`: the first GPU. In this build: an error saying that the
+    /// `cuda` feature is off.
+    ///
+    /// ```
+    /// assert!(typetensor::Cuda::new().is_err() || cfg!(feature = "cuda"));
+    /// ```
+    pub fn new() -> Result<Self> {
+        Err(Error::Device("typetensor was built without the `cuda` feature".into()))
+    }
+
+    /// `torch.cuda.is_available()`: `false` in this build.
+    pub fn is_available() -> bool {
+        false
+    }
+}
+
+impl DeviceStorage for Cuda {
+    type Storage<E: Dtype> = CudaStorage<E>;
+    fn print_name(&self) -> Option<String> {
+        match self.never {}
+    }
+    fn alloc_filled<E: Dtype>(&self, _: usize, _: E) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn upload<E: Dtype>(&self, _: Vec<E>) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn download<E: Dtype>(&self, _: &CudaStorage<E>, _: &Layout) -> Result<Vec<E>> {
+        match self.never {}
+    }
+}
+
+impl BinaryKernel for Cuda {
+    fn binary<E: NumDtype>(
+        &self,
+        _: BinaryOp,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+}
+
+impl UnaryKernel for Cuda {
+    fn unary<E: NumDtype>(&self, _: UnaryOp<E>, _: &CudaStorage<E>, _: &Layout) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn unary_float<E: FloatDtype>(
+        &self,
+        _: FloatUnaryOp<E>,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+}
+
+impl CompareKernel for Cuda {
+    fn compare<E: Dtype>(
+        &self,
+        _: CmpOp,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<bool>> {
+        match self.never {}
+    }
+    fn select<E: Dtype>(
+        &self,
+        _: &CudaStorage<bool>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+}
+
+impl CopyKernel for Cuda {
+    fn contiguous<E: Dtype>(&self, _: &CudaStorage<E>, _: &Layout) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn cast<E: CastTo<F>, F: Dtype>(&self, _: &CudaStorage<E>, _: &Layout) -> Result<CudaStorage<F>> {
+        match self.never {}
+    }
+}
+
+impl IndexKernel for Cuda {
+    fn index_select<E: Dtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn cat<E: Dtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+}
+
+impl MatMulKernel for Cuda {
+    fn matmul<E: NumDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+}
+
+impl ReduceKernel for Cuda {
+    fn reduce<E: NumDtype>(
+        &self,
+        _: ReduceOp,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: Option<usize>,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn arg_reduce<E: NumDtype>(
+        &self,
+        _: ArgReduceOp,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: Option<usize>,
+    ) -> Result<CudaStorage<i64>> {
+        match self.never {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unavailable_without_the_feature() {
+        assert!(!super::Cuda::is_available());
+        let e = super::Cuda::new().unwrap_err();
+        assert_eq!(e.to_string(), "device: typetensor was built without the `cuda` feature");
+    }
+}
