@@ -37,6 +37,8 @@ pub enum Error {
     Npy(NpyError),
     /// A file could not be opened or written.
     Io(std::io::Error),
+    /// `backward()` was called where there is no graph to run.
+    Autograd(String),
     /// A device could not be used (no driver, no GPU, out of memory, a kernel failed).
     Device(String),
 }
@@ -87,6 +89,7 @@ impl fmt::Display for Error {
             }
             Error::Npy(e) => write!(f, ".npy: {e}"),
             Error::Io(e) => write!(f, "i/o: {e}"),
+            Error::Autograd(msg) => write!(f, "autograd: {msg}"),
             Error::Device(msg) => write!(f, "device: {msg}"),
         }
     }

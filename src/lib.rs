@@ -19,6 +19,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod autograd;
 pub mod device;
 pub mod dtype;
 pub mod error;
@@ -29,7 +30,7 @@ pub(crate) mod print;
 pub mod shape;
 pub mod tensor;
 
-pub use device::{Cpu, Device};
+pub use device::{Cpu, Cuda, Device};
 pub use dtype::{DType, Dtype, FloatDtype, NumDtype};
 pub use error::{Error, Result};
 pub use shape::typenum_bridge::{Dim, Infer};

@@ -3,6 +3,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::Result;
+use crate::autograd::Node;
 use crate::device::{Cpu, Device};
 use crate::dtype::{DType, Dtype};
 use crate::layout::Layout;
@@ -10,6 +11,7 @@ use crate::shape::{Dims, Shape, Size};
 
 mod bridge;
 mod create;
+mod grad;
 mod io;
 mod random;
 
@@ -36,6 +38,8 @@ pub struct Tensor<S: Shape, E: Dtype = f32, D: Device = Cpu> {
     pub(crate) layout: Layout,
     pub(crate) shape: S,
     pub(crate) device: D,
+    /// This tensor's place in the autograd graph, if it requires grad.
+    pub(crate) node: Option<Arc<Node>>,
 }
 
 impl<S: Shape, E: Dtype, D: Device> Clone for Tensor<S, E, D> {
@@ -45,6 +49,7 @@ impl<S: Shape, E: Dtype, D: Device> Clone for Tensor<S, E, D> {
             layout: self.layout,
             shape: self.shape,
             device: self.device.clone(),
+            node: self.node.clone(),
         }
     }
 }
@@ -66,6 +71,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
             layout: Layout::contiguous(shape.dims()),
             shape,
             device,
+            node: None,
         }
     }
 
@@ -77,6 +83,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
             layout,
             shape,
             device: self.device.clone(),
+            node: None,
         }
     }
 

@@ -1,0 +1,210 @@
+//! Reverse-mode automatic differentiation, as PyTorch's autograd: a tensor that
+//! [`requires_grad_`](crate::Tensor::requires_grad_) records the ops made from it; calling
+//! [`backward`](crate::Tensor::backward) on a one-element result accumulates `d result / d x`
+//! into every such leaf's [`grad`](crate::Tensor::grad).
+//!
+//! Each recorded op is a [`Node`] holding its inputs' nodes and a backward function. The
+//! graph is reference-counted: a tensor keeps the graph that made it alive, and dropping the
+//! last result frees it. Gradients travel between nodes type-erased as [`Grad`] (a tensor
+//! without its shape type), because one graph mixes shapes and, through casts, dtypes.
+use std::any::Any;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::Result;
+use crate::device::Device;
+use crate::dtype::NumDtype;
+use crate::error::Error;
+
+mod raw;
+pub(crate) use raw::Raw;
+
+/// A gradient on its way through the graph: a [`Raw`] tensor of some dtype and device.
+pub(crate) trait Grad: Send + Sync {
+    /// `self + other`, both of the same concrete type.
+    fn add(&self, other: &dyn Grad) -> Result<Box<dyn Grad>>;
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<E: NumDtype, D: Device> Grad for Raw<E, D> {
+    fn add(&self, other: &dyn Grad) -> Result<Box<dyn Grad>> {
+        let other = downcast::<E, D>(other)?;
+        Ok(Box::new(self.binary(crate::ops::arith::BinaryOp::Add, other)?))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The gradient as the concrete type its node produced.
+pub(crate) fn downcast<E: NumDtype, D: Device>(g: &dyn Grad) -> Result<&Raw<E, D>> {
+    g.as_any()
+        .downcast_ref::<Raw<E, D>>()
+        .ok_or_else(|| Error::Device("autograd: a gradient arrived with an unexpected dtype or device".into()))
+}
+
+/// Gradients for each input of an op, `None` for inputs that need none.
+pub(crate) type InputGrads = Vec<Option<Box<dyn Grad>>>;
+type BackwardFn = Box<dyn Fn(&dyn Grad) -> Result<InputGrads> + Send + Sync>;
+
+/// One tensor in the graph: a leaf (created by the user, gradient kept in `grad`) or the
+/// result of an op (with the op's backward function and inputs).
+pub(crate) struct Node {
+    id: u64,
+    /// PyTorch's `grad_fn` name (`MmBackward0`), or `None` for a leaf.
+    name: Option<&'static str>,
+    inputs: Vec<Option<Arc<Node>>>,
+    backward: Option<BackwardFn>,
+    grad: Mutex<Option<Box<dyn Grad>>>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+impl Node {
+    pub(crate) fn leaf() -> Arc<Node> {
+        Arc::new(Node {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            name: None,
+            inputs: Vec::new(),
+            backward: None,
+            grad: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn is_leaf(&self) -> bool {
+        self.backward.is_none()
+    }
+
+    pub(crate) fn grad_fn_name(&self) -> Option<&'static str> {
+        self.name
+    }
+
+    fn grad_slot(&self) -> MutexGuard<'_, Option<Box<dyn Grad>>> {
+        // A panic while holding the lock cannot leave a half-written gradient (the slot is
+        // replaced whole), so a poisoned lock is still safe to use.
+        self.grad.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The accumulated gradient of a leaf, as its concrete type.
+    pub(crate) fn grad<E: NumDtype, D: Device>(&self) -> Option<Raw<E, D>> {
+        let slot = self.grad_slot();
+        slot.as_ref().and_then(|g| g.as_any().downcast_ref::<Raw<E, D>>().cloned())
+    }
+
+    pub(crate) fn set_grad(&self, g: Option<Box<dyn Grad>>) {
+        *self.grad_slot() = g;
+    }
+}
+
+thread_local! {
+    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Whether ops record the graph on this thread (false inside [`no_grad`]).
+pub fn is_grad_enabled() -> bool {
+    GRAD_ENABLED.with(Cell::get)
+}
+
+/// Runs `f` without recording any op, as `with torch.no_grad():`. The lesson's manual
+/// update `w1 -= learning_rate * w1.grad` must not become part of the graph.
+///
+/// ```
+/// use typetensor::{autograd::no_grad, Rank1, Tensor};
+/// let mut w = Tensor::<Rank1<2>>::ones().requires_grad_();
+/// (&w * 3.0).sum().backward();
+/// no_grad(|| {
+///     let g = w.grad().unwrap();
+///     w -= 0.1 * &g; // w -= lr * w.grad
+///     w.zero_grad(); // w.grad.zero_()
+/// });
+/// assert_eq!(w.to_vec(), vec![0.7, 0.7]);
+/// assert!(w.requires_grad());
+/// ```
+pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            GRAD_ENABLED.with(|g| g.set(self.0));
+        }
+    }
+    let _restore = Restore(GRAD_ENABLED.with(|g| g.replace(false)));
+    f()
+}
+
+/// Whether an op with these inputs must be recorded.
+pub(crate) fn tracking(inputs: &[Option<&Arc<Node>>]) -> bool {
+    is_grad_enabled() && inputs.iter().any(Option::is_some)
+}
+
+/// The node of an op's result: records `backward` for these inputs.
+pub(crate) fn op_node(
+    name: &'static str,
+    inputs: Vec<Option<Arc<Node>>>,
+    backward: impl Fn(&dyn Grad) -> Result<InputGrads> + Send + Sync + 'static,
+) -> Arc<Node> {
+    Arc::new(Node {
+        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        name: Some(name),
+        inputs,
+        backward: Some(Box::new(backward)),
+        grad: Mutex::new(None),
+    })
+}
+
+/// Runs the backward pass from `root`, seeded with `seed` (ones for a scalar loss), and
+/// adds the results into the leaves' gradients.
+pub(crate) fn run_backward(root: &Arc<Node>, seed: Box<dyn Grad>) -> Result<()> {
+    // Reverse topological order: a node runs only after every op that used it has sent
+    // its share of the gradient, so shared inputs (the lesson reuses x, h, weights) get
+    // the sum. An explicit stack keeps deep graphs off the call stack.
+    let mut order: Vec<Arc<Node>> = Vec::new();
+    let mut seen: HashMap<u64, ()> = HashMap::new();
+    let mut stack: Vec<(Arc<Node>, bool)> = vec![(Arc::clone(root), false)];
+    while let Some((node, expanded)) = stack.pop() {
+        if expanded {
+            order.push(node);
+            continue;
+        }
+        if seen.insert(node.id, ()).is_some() {
+            continue;
+        }
+        stack.push((Arc::clone(&node), true));
+        for input in node.inputs.iter().flatten() {
+            if !seen.contains_key(&input.id) {
+                stack.push((Arc::clone(input), false));
+            }
+        }
+    }
+    let mut pending: HashMap<u64, Box<dyn Grad>> = HashMap::new();
+    pending.insert(root.id, seed);
+    // Backward functions build new tensors; they must not be recorded themselves.
+    no_grad(|| {
+        for node in order.iter().rev() {
+            let Some(g) = pending.remove(&node.id) else { continue };
+            match &node.backward {
+                None => {
+                    let mut slot = node.grad_slot();
+                    let total = match slot.take() {
+                        Some(prev) => prev.add(g.as_ref())?,
+                        None => g,
+                    };
+                    *slot = Some(total);
+                }
+                Some(backward) => {
+                    let grads = backward(g.as_ref())?;
+                    for (input, grad) in node.inputs.iter().zip(grads) {
+                        let (Some(input), Some(grad)) = (input, grad) else { continue };
+                        let total = match pending.remove(&input.id) {
+                            Some(prev) => prev.add(grad.as_ref())?,
+                            None => grad,
+                        };
+                        pending.insert(input.id, total);
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}

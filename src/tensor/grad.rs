@@ -1,0 +1,180 @@
+//! The autograd side of a tensor: `requires_grad_`, `backward`, `grad`, `detach`, and the
+//! helpers ops use to record themselves (see [`crate::autograd`]).
+use std::sync::Arc;
+
+use crate::Result;
+use crate::autograd::{self, Grad, Node, Raw};
+use crate::device::Device;
+use crate::dtype::{Dtype, FloatDtype, NumDtype};
+use crate::error::Error;
+use crate::ops::copy::OneElement;
+use crate::shape::Shape;
+
+use super::{Tensor, expect_device};
+
+/// # Autograd
+impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
+    /// `x.requires_grad_()`: from now on, ops on `x` are recorded so that `backward` can
+    /// compute `x.grad`. Floating-point tensors only, as in PyTorch.
+    ///
+    /// ```
+    /// use typetensor::tensor;
+    /// // x = torch.tensor(1., requires_grad=True), likewise w and b
+    /// let x = tensor(1.0f32).requires_grad_();
+    /// let w = tensor(2.0f32).requires_grad_();
+    /// let b = tensor(3.0f32).requires_grad_();
+    /// let y = &(&w * &x) + &b; // y = w * x + b
+    /// y.backward();
+    /// assert_eq!(w.grad().unwrap().item(), 1.0); // dy/dw = x
+    /// assert_eq!(x.grad().unwrap().item(), 2.0); // dy/dx = w
+    /// assert_eq!(b.grad().unwrap().item(), 1.0);
+    /// ```
+    pub fn requires_grad_(mut self) -> Self {
+        if self.node.is_none() {
+            self.node = Some(Node::leaf());
+        }
+        self
+    }
+
+    /// `x.grad`: the gradient accumulated by `backward` calls, or `None` before the first
+    /// (and after [`zero_grad`](Self::zero_grad)). Only leaves keep gradients.
+    pub fn grad(&self) -> Option<Self> {
+        let raw = self.node.as_ref()?.grad::<E, D>()?;
+        let shape = S::from_dims(&raw.dims())?;
+        Some(Tensor { storage: raw.storage, layout: raw.layout, shape, device: raw.device, node: None })
+    }
+
+    /// `x.grad = None` (what `optimizer.zero_grad()` does since PyTorch 2.0; the next
+    /// `backward` then starts from zero, as after `x.grad.zero_()`).
+    pub fn zero_grad(&self) {
+        if let Some(n) = &self.node {
+            n.set_grad(None);
+        }
+    }
+
+    /// Replaces the accumulated gradient (optimizers and tests use it).
+    pub fn set_grad(&self, grad: Option<&Self>) {
+        if let Some(n) = &self.node {
+            n.set_grad(grad.map(|g| Box::new(g.raw()) as Box<dyn Grad>));
+        }
+    }
+
+    /// [`backward`](Self::backward) with device errors returned.
+    pub fn try_backward(&self) -> Result<()>
+    where
+        S: OneElement,
+    {
+        let Some(node) = &self.node else {
+            return Err(Error::Autograd(
+                "backward() on a tensor that does not require grad and has no grad_fn".into(),
+            ));
+        };
+        let seed = Raw::full(E::one(), self.dims(), &self.device)?;
+        autograd::run_backward(node, Box::new(seed))
+    }
+
+    /// `loss.backward()`: accumulates `d self / d leaf` into every leaf's `grad`. Only a
+    /// one-element tensor (a loss) has a `backward`, as PyTorch's implicit seed of 1.
+    /// Panics if `self` is not part of a graph; see [`try_backward`](Self::try_backward).
+    pub fn backward(&self)
+    where
+        S: OneElement,
+    {
+        expect_device(self.try_backward())
+    }
+}
+
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
+    /// `x.requires_grad`: whether ops on this tensor are recorded.
+    pub fn requires_grad(&self) -> bool {
+        self.node.is_some()
+    }
+
+    /// `x.is_leaf`: created by the user rather than by a recorded op.
+    pub fn is_leaf(&self) -> bool {
+        self.node.as_ref().is_none_or(|n| n.is_leaf())
+    }
+
+    /// The name of the op that made this tensor (`x.grad_fn`), e.g. `"MmBackward0"`.
+    pub fn grad_fn(&self) -> Option<&'static str> {
+        self.node.as_ref().and_then(|n| n.grad_fn_name())
+    }
+
+    /// `x.detach()`: the same values, outside the graph.
+    pub fn detach(&self) -> Self {
+        Tensor { node: None, ..self.clone() }
+    }
+
+    pub(crate) fn node(&self) -> Option<&Arc<Node>> {
+        self.node.as_ref()
+    }
+
+    /// The tensor without its shape type, for backward functions.
+    pub(crate) fn raw(&self) -> Raw<E, D> {
+        Raw { storage: Arc::clone(&self.storage), layout: self.layout, device: self.device.clone() }
+    }
+
+    /// Overwrites `self` with `new`, the in-place forms' common path (`add_`, `-=`,
+    /// `copy_`). A leaf that requires grad keeps its identity (and its `grad`), which is
+    /// only allowed inside `no_grad`, as in PyTorch.
+    pub(crate) fn assign(&mut self, new: Self) {
+        match &self.node {
+            Some(n) if n.is_leaf() => {
+                assert!(
+                    !autograd::is_grad_enabled(),
+                    "a leaf tensor that requires grad is used in an in-place operation; \
+                     do the update inside `typetensor::autograd::no_grad(|| ...)` \
+                     (PyTorch: `with torch.no_grad():`)"
+                );
+                self.storage = new.storage;
+                self.layout = new.layout;
+            }
+            _ => *self = new,
+        }
+    }
+}
+
+impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
+    /// Attaches a recorded op with one differentiable input to `self` (the op's result).
+    /// `backward` maps the result's gradient to the input's.
+    pub(crate) fn record1<S1: Shape, E1: NumDtype>(
+        mut self,
+        name: &'static str,
+        input: &Tensor<S1, E1, D>,
+        backward: impl Fn(&Raw<E, D>) -> Result<Raw<E1, D>> + Send + Sync + 'static,
+    ) -> Self {
+        if !autograd::tracking(&[input.node()]) {
+            return self;
+        }
+        let node = autograd::op_node(name, vec![input.node.clone()], move |g| {
+            let g = autograd::downcast::<E, D>(g)?;
+            Ok(vec![Some(Box::new(backward(g)?) as Box<dyn Grad>)])
+        });
+        self.node = Some(node);
+        self
+    }
+
+    /// Attaches a recorded op with two differentiable inputs of the same dtype.
+    pub(crate) fn record2<S1: Shape, S2: Shape>(
+        mut self,
+        name: &'static str,
+        a: &Tensor<S1, E, D>,
+        b: &Tensor<S2, E, D>,
+        backward: impl Fn(&Raw<E, D>, bool, bool) -> Result<(Option<Raw<E, D>>, Option<Raw<E, D>>)>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        if !autograd::tracking(&[a.node(), b.node()]) {
+            return self;
+        }
+        let (need_a, need_b) = (a.node.is_some(), b.node.is_some());
+        let node = autograd::op_node(name, vec![a.node.clone(), b.node.clone()], move |g| {
+            let g = autograd::downcast::<E, D>(g)?;
+            let (ga, gb) = backward(g, need_a, need_b)?;
+            Ok(vec![ga.map(|x| Box::new(x) as Box<dyn Grad>), gb.map(|x| Box::new(x) as Box<dyn Grad>)])
+        });
+        self.node = Some(node);
+        self
+    }
+}
