@@ -70,6 +70,7 @@ pub trait Dtype:
     + sealed::Sealed
     + crate::print::PrintElement
     + crate::npy::NpyElement
+    + crate::autograd::GradOps
 {
     /// The run-time tag of this type.
     const DTYPE: DType;

@@ -15,8 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::Result;
 use crate::device::Device;
-use crate::dtype::NumDtype;
+use crate::dtype::Dtype;
 use crate::error::Error;
+use crate::shape::Dims;
 
 mod raw;
 pub(crate) use raw::Raw;
@@ -28,21 +29,81 @@ pub(crate) trait Grad: Send + Sync {
     fn as_any(&self) -> &dyn Any;
 }
 
-impl<E: NumDtype, D: Device> Grad for Raw<E, D> {
+impl<E: Dtype, D: Device> Grad for Raw<E, D> {
     fn add(&self, other: &dyn Grad) -> Result<Box<dyn Grad>> {
         let other = downcast::<E, D>(other)?;
-        Ok(Box::new(self.binary(crate::ops::arith::BinaryOp::Add, other)?))
+        Ok(Box::new(E::grad_add(self, other)?))
     }
     fn as_any(&self) -> &dyn Any {
         self
     }
 }
 
+/// What autograd needs of every element type, including those without arithmetic (bool
+/// tensors never require grad, but generic ops such as `cat` are recorded for any dtype).
+pub trait GradOps: Sized + 'static {
+    #[doc(hidden)]
+    fn grad_add<D: Device>(a: &Raw<Self, D>, b: &Raw<Self, D>) -> Result<Raw<Self, D>>
+    where
+        Self: Dtype;
+    /// `g` summed down to `dims`: the gradient of a broadcast.
+    #[doc(hidden)]
+    fn grad_sum_to<D: Device>(g: &Raw<Self, D>, dims: Dims) -> Result<Raw<Self, D>>
+    where
+        Self: Dtype;
+    /// Zeros of `dims` with `g`'s slices added at `idx` along `axis`: `index_select`'s
+    /// gradient (PyTorch's `index_add`).
+    #[doc(hidden)]
+    fn grad_index_add<D: Device>(
+        g: &Raw<Self, D>,
+        dims: Dims,
+        axis: usize,
+        idx: &Raw<i64, D>,
+    ) -> Result<Raw<Self, D>>
+    where
+        Self: Dtype;
+}
+
+macro_rules! num_grad_ops {
+    ($($t:ty),*) => {$(
+        impl GradOps for $t {
+            fn grad_add<D: Device>(a: &Raw<Self, D>, b: &Raw<Self, D>) -> Result<Raw<Self, D>> {
+                a.binary(crate::ops::arith::BinaryOp::Add, b)
+            }
+            fn grad_sum_to<D: Device>(g: &Raw<Self, D>, dims: Dims) -> Result<Raw<Self, D>> {
+                g.sum_to(dims)
+            }
+            fn grad_index_add<D: Device>(g: &Raw<Self, D>, dims: Dims, axis: usize, idx: &Raw<i64, D>) -> Result<Raw<Self, D>> {
+                let s = g.device.index_add(dims, axis, &idx.storage, &idx.layout, &g.storage, &g.layout)?;
+                Ok(Raw::new(s, dims, g.device.clone()))
+            }
+        }
+    )*};
+}
+num_grad_ops!(f32, f64, i32, i64);
+
+impl GradOps for bool {
+    fn grad_add<D: Device>(_: &Raw<Self, D>, _: &Raw<Self, D>) -> Result<Raw<Self, D>> {
+        Err(Error::Autograd("bool tensors have no gradients".into()))
+    }
+    fn grad_sum_to<D: Device>(_: &Raw<Self, D>, _: Dims) -> Result<Raw<Self, D>> {
+        Err(Error::Autograd("bool tensors have no gradients".into()))
+    }
+    fn grad_index_add<D: Device>(
+        _: &Raw<Self, D>,
+        _: Dims,
+        _: usize,
+        _: &Raw<i64, D>,
+    ) -> Result<Raw<Self, D>> {
+        Err(Error::Autograd("bool tensors have no gradients".into()))
+    }
+}
+
 /// The gradient as the concrete type its node produced.
-pub(crate) fn downcast<E: NumDtype, D: Device>(g: &dyn Grad) -> Result<&Raw<E, D>> {
-    g.as_any()
-        .downcast_ref::<Raw<E, D>>()
-        .ok_or_else(|| Error::Device("autograd: a gradient arrived with an unexpected dtype or device".into()))
+pub(crate) fn downcast<E: Dtype, D: Device>(g: &dyn Grad) -> Result<&Raw<E, D>> {
+    g.as_any().downcast_ref::<Raw<E, D>>().ok_or_else(|| {
+        Error::Device("autograd: a gradient arrived with an unexpected dtype or device".into())
+    })
 }
 
 /// Gradients for each input of an op, `None` for inputs that need none.
@@ -88,9 +149,10 @@ impl Node {
     }
 
     /// The accumulated gradient of a leaf, as its concrete type.
-    pub(crate) fn grad<E: NumDtype, D: Device>(&self) -> Option<Raw<E, D>> {
+    pub(crate) fn grad<E: Dtype, D: Device>(&self) -> Option<Raw<E, D>> {
         let slot = self.grad_slot();
-        slot.as_ref().and_then(|g| g.as_any().downcast_ref::<Raw<E, D>>().cloned())
+        slot.as_ref()
+            .and_then(|g| g.as_any().downcast_ref::<Raw<E, D>>().cloned())
     }
 
     pub(crate) fn set_grad(&self, g: Option<Box<dyn Grad>>) {
@@ -182,7 +244,9 @@ pub(crate) fn run_backward(root: &Arc<Node>, seed: Box<dyn Grad>) -> Result<()> 
     // Backward functions build new tensors; they must not be recorded themselves.
     no_grad(|| {
         for node in order.iter().rev() {
-            let Some(g) = pending.remove(&node.id) else { continue };
+            let Some(g) = pending.remove(&node.id) else {
+                continue;
+            };
             match &node.backward {
                 None => {
                     let mut slot = node.grad_slot();
@@ -195,7 +259,9 @@ pub(crate) fn run_backward(root: &Arc<Node>, seed: Box<dyn Grad>) -> Result<()> 
                 Some(backward) => {
                     let grads = backward(g.as_ref())?;
                     for (input, grad) in node.inputs.iter().zip(grads) {
-                        let (Some(input), Some(grad)) = (input, grad) else { continue };
+                        let (Some(input), Some(grad)) = (input, grad) else {
+                            continue;
+                        };
                         let total = match pending.remove(&input.id) {
                             Some(prev) => prev.add(grad.as_ref())?,
                             None => grad,

@@ -13,7 +13,7 @@ use crate::ops::unary::{FloatUnaryOp, UnaryOp};
 use crate::shape::{Dims, MAX_RANK};
 
 /// Storage, layout and device: a tensor whose dims are only known at run time.
-pub(crate) struct Raw<E: Dtype, D: Device> {
+pub struct Raw<E: Dtype, D: Device> {
     pub(crate) storage: Arc<D::Storage<E>>,
     pub(crate) layout: Layout,
     pub(crate) device: D,
@@ -21,7 +21,11 @@ pub(crate) struct Raw<E: Dtype, D: Device> {
 
 impl<E: Dtype, D: Device> Clone for Raw<E, D> {
     fn clone(&self) -> Self {
-        Raw { storage: Arc::clone(&self.storage), layout: self.layout, device: self.device.clone() }
+        Raw {
+            storage: Arc::clone(&self.storage),
+            layout: self.layout,
+            device: self.device.clone(),
+        }
     }
 }
 
@@ -31,8 +35,16 @@ fn broadcast_dims(a: Dims, b: Dims) -> Dims {
     let mut d = [1; MAX_RANK];
     for (i, slot) in d.iter_mut().enumerate().take(r) {
         let from_right = r - i;
-        let x = if from_right <= a.rank() { a[a.rank() - from_right] } else { 1 };
-        let y = if from_right <= b.rank() { b[b.rank() - from_right] } else { 1 };
+        let x = if from_right <= a.rank() {
+            a[a.rank() - from_right]
+        } else {
+            1
+        };
+        let y = if from_right <= b.rank() {
+            b[b.rank() - from_right]
+        } else {
+            1
+        };
         *slot = if x == 1 { y } else { x };
     }
     Dims::new(&d[..r]).unwrap_or(a)
@@ -40,7 +52,11 @@ fn broadcast_dims(a: Dims, b: Dims) -> Dims {
 
 impl<E: Dtype, D: Device> Raw<E, D> {
     pub(crate) fn new(storage: D::Storage<E>, dims: Dims, device: D) -> Self {
-        Raw { storage: Arc::new(storage), layout: Layout::contiguous(dims), device }
+        Raw {
+            storage: Arc::new(storage),
+            layout: Layout::contiguous(dims),
+            device,
+        }
     }
 
     pub(crate) fn dims(&self) -> Dims {
@@ -49,11 +65,19 @@ impl<E: Dtype, D: Device> Raw<E, D> {
 
     /// The same storage under another layout.
     pub(crate) fn with_layout(&self, layout: Layout) -> Self {
-        Raw { storage: Arc::clone(&self.storage), layout, device: self.device.clone() }
+        Raw {
+            storage: Arc::clone(&self.storage),
+            layout,
+            device: self.device.clone(),
+        }
     }
 
     pub(crate) fn full(value: E, dims: Dims, device: &D) -> Result<Self> {
-        Ok(Raw::new(device.alloc_filled(dims.numel(), value)?, dims, device.clone()))
+        Ok(Raw::new(
+            device.alloc_filled(dims.numel(), value)?,
+            dims,
+            device.clone(),
+        ))
     }
 
     /// The same elements with dims `to` (equal count): a view if contiguous, else a copy.
@@ -61,7 +85,11 @@ impl<E: Dtype, D: Device> Raw<E, D> {
         if let Some(l) = self.layout.reshaped(to) {
             return Ok(self.with_layout(l));
         }
-        Ok(Raw::new(self.device.contiguous(&self.storage, &self.layout)?, to, self.device.clone()))
+        Ok(Raw::new(
+            self.device.contiguous(&self.storage, &self.layout)?,
+            to,
+            self.device.clone(),
+        ))
     }
 
     /// Seen as `to` by repeating size-1 and missing leading dims (no copy).
@@ -77,13 +105,25 @@ impl<E: Dtype, D: Device> Raw<E, D> {
     where
         E: CastTo<F>,
     {
-        Ok(Raw::new(self.device.cast::<E, F>(&self.storage, &self.layout)?, self.dims(), self.device.clone()))
+        Ok(Raw::new(
+            self.device.cast::<E, F>(&self.storage, &self.layout)?,
+            self.dims(),
+            self.device.clone(),
+        ))
     }
 
     pub(crate) fn compare(&self, op: CmpOp, other: &Self) -> Result<Raw<bool, D>> {
         let dims = broadcast_dims(self.dims(), other.dims());
-        let (la, lb) = (self.layout.broadcast_to(dims), other.layout.broadcast_to(dims));
-        Ok(Raw::new(self.device.compare(op, &self.storage, &la, &other.storage, &lb)?, dims, self.device.clone()))
+        let (la, lb) = (
+            self.layout.broadcast_to(dims),
+            other.layout.broadcast_to(dims),
+        );
+        Ok(Raw::new(
+            self.device
+                .compare(op, &self.storage, &la, &other.storage, &lb)?,
+            dims,
+            self.device.clone(),
+        ))
     }
 
     /// `cond ? self : other`, all broadcast to `cond`'s dims.
@@ -102,32 +142,47 @@ impl<E: Dtype, D: Device> Raw<E, D> {
 
     /// `self` along `axis` between zeros: the gradient of a slice taken at `start` from a
     /// dimension of size `size`.
-    pub(crate) fn pad_axis(&self, axis: usize, start: usize, size: usize) -> Result<Self>
-    where
-        E: NumDtype,
-    {
+    pub(crate) fn pad_axis(&self, axis: usize, start: usize, size: usize) -> Result<Self> {
         let mut out = self.clone();
         let mut d = self.dims().as_slice().to_vec();
         let len = d[axis];
         if start > 0 {
             d[axis] = start;
-            let before = Raw::full(E::zero(), Dims::new(&d).unwrap_or(self.dims()), &self.device)?;
+            let before = Raw::full(
+                E::default(),
+                Dims::new(&d).unwrap_or(self.dims()),
+                &self.device,
+            )?;
             out = before.cat(&out, axis)?;
         }
         let after_len = size - start - len;
         if after_len > 0 {
             d[axis] = after_len;
-            let after = Raw::full(E::zero(), Dims::new(&d).unwrap_or(self.dims()), &self.device)?;
+            let after = Raw::full(
+                E::default(),
+                Dims::new(&d).unwrap_or(self.dims()),
+                &self.device,
+            )?;
             out = out.cat(&after, axis)?;
         }
         Ok(out)
     }
 
     pub(crate) fn cat(&self, other: &Self, axis: usize) -> Result<Self> {
-        let s = self.device.cat(&self.storage, &self.layout, &other.storage, &other.layout, axis)?;
+        let s = self.device.cat(
+            &self.storage,
+            &self.layout,
+            &other.storage,
+            &other.layout,
+            axis,
+        )?;
         let mut d = self.dims().as_slice().to_vec();
         d[axis] += other.dims()[axis];
-        Ok(Raw::new(s, Dims::new(&d).unwrap_or(self.dims()), self.device.clone()))
+        Ok(Raw::new(
+            s,
+            Dims::new(&d).unwrap_or(self.dims()),
+            self.device.clone(),
+        ))
     }
 
     pub(crate) fn narrow(&self, axis: usize, start: usize, len: usize) -> Self {
@@ -139,12 +194,24 @@ impl<E: NumDtype, D: Device> Raw<E, D> {
     /// `op(self, other)` with PyTorch broadcasting of either operand.
     pub(crate) fn binary(&self, op: BinaryOp, other: &Self) -> Result<Self> {
         let dims = broadcast_dims(self.dims(), other.dims());
-        let (la, lb) = (self.layout.broadcast_to(dims), other.layout.broadcast_to(dims));
-        Ok(Raw::new(self.device.binary(op, &self.storage, &la, &other.storage, &lb)?, dims, self.device.clone()))
+        let (la, lb) = (
+            self.layout.broadcast_to(dims),
+            other.layout.broadcast_to(dims),
+        );
+        Ok(Raw::new(
+            self.device
+                .binary(op, &self.storage, &la, &other.storage, &lb)?,
+            dims,
+            self.device.clone(),
+        ))
     }
 
     pub(crate) fn unary(&self, op: UnaryOp<E>) -> Result<Self> {
-        Ok(Raw::new(self.device.unary(op, &self.storage, &self.layout)?, self.dims(), self.device.clone()))
+        Ok(Raw::new(
+            self.device.unary(op, &self.storage, &self.layout)?,
+            self.dims(),
+            self.device.clone(),
+        ))
     }
 
     pub(crate) fn mul_scalar(&self, s: E) -> Result<Self> {
@@ -176,14 +243,20 @@ impl<E: NumDtype, D: Device> Raw<E, D> {
 
     /// Reduces one axis, dropping it or keeping it as size 1.
     pub(crate) fn reduce(&self, op: ReduceOp, axis: usize, keepdim: bool) -> Result<Self> {
-        let s = self.device.reduce(op, &self.storage, &self.layout, Some(axis))?;
+        let s = self
+            .device
+            .reduce(op, &self.storage, &self.layout, Some(axis))?;
         let mut d = self.dims().as_slice().to_vec();
         if keepdim {
             d[axis] = 1;
         } else {
             d.remove(axis);
         }
-        Ok(Raw::new(s, Dims::new(&d).unwrap_or(self.dims()), self.device.clone()))
+        Ok(Raw::new(
+            s,
+            Dims::new(&d).unwrap_or(self.dims()),
+            self.device.clone(),
+        ))
     }
 
     /// Reduces everything to one element (dims `[]`).
@@ -194,11 +267,17 @@ impl<E: NumDtype, D: Device> Raw<E, D> {
 
     /// `self @ other` for operands of rank >= 2 whose batch dims already agree.
     pub(crate) fn matmul(&self, other: &Self) -> Result<Self> {
-        let s = self.device.matmul(&self.storage, &self.layout, &other.storage, &other.layout)?;
+        let s = self
+            .device
+            .matmul(&self.storage, &self.layout, &other.storage, &other.layout)?;
         let mut d = self.dims().as_slice().to_vec();
         let r = d.len();
         d[r - 1] = other.dims()[r - 1];
-        Ok(Raw::new(s, Dims::new(&d).unwrap_or(self.dims()), self.device.clone()))
+        Ok(Raw::new(
+            s,
+            Dims::new(&d).unwrap_or(self.dims()),
+            self.device.clone(),
+        ))
     }
 
     /// The last two dims swapped (no copy).
@@ -210,7 +289,11 @@ impl<E: NumDtype, D: Device> Raw<E, D> {
 
 impl<E: FloatDtype, D: Device> Raw<E, D> {
     pub(crate) fn unary_float(&self, op: FloatUnaryOp<E>) -> Result<Self> {
-        Ok(Raw::new(self.device.unary_float(op, &self.storage, &self.layout)?, self.dims(), self.device.clone()))
+        Ok(Raw::new(
+            self.device.unary_float(op, &self.storage, &self.layout)?,
+            self.dims(),
+            self.device.clone(),
+        ))
     }
 }
 
@@ -232,9 +315,18 @@ mod tests {
     #[test]
     fn sum_to_undoes_broadcasting() {
         let g = raw((0..6).map(f64::from).collect(), &[2, 3]);
-        assert_eq!(vals(&g.sum_to(Dims::new(&[3]).unwrap()).unwrap()), vec![3.0, 5.0, 7.0]);
-        assert_eq!(vals(&g.sum_to(Dims::new(&[2, 1]).unwrap()).unwrap()), vec![3.0, 12.0]);
-        assert_eq!(vals(&g.sum_to(Dims::new(&[]).unwrap()).unwrap()), vec![15.0]);
+        assert_eq!(
+            vals(&g.sum_to(Dims::new(&[3]).unwrap()).unwrap()),
+            vec![3.0, 5.0, 7.0]
+        );
+        assert_eq!(
+            vals(&g.sum_to(Dims::new(&[2, 1]).unwrap()).unwrap()),
+            vec![3.0, 12.0]
+        );
+        assert_eq!(
+            vals(&g.sum_to(Dims::new(&[]).unwrap()).unwrap()),
+            vec![15.0]
+        );
     }
 
     #[test]

@@ -47,7 +47,9 @@ impl Cuda {
     /// assert!(typetensor::Cuda::new().is_err() || cfg!(feature = "cuda"));
     /// ```
     pub fn new() -> Result<Self> {
-        Err(Error::Device("typetensor was built without the `cuda` feature".into()))
+        Err(Error::Device(
+            "typetensor was built without the `cuda` feature".into(),
+        ))
     }
 
     /// `torch.cuda.is_available()`: `false` in this build.
@@ -86,7 +88,12 @@ impl BinaryKernel for Cuda {
 }
 
 impl UnaryKernel for Cuda {
-    fn unary<E: NumDtype>(&self, _: UnaryOp<E>, _: &CudaStorage<E>, _: &Layout) -> Result<CudaStorage<E>> {
+    fn unary<E: NumDtype>(
+        &self,
+        _: UnaryOp<E>,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
         match self.never {}
     }
     fn unary_float<E: FloatDtype>(
@@ -127,7 +134,11 @@ impl CopyKernel for Cuda {
     fn contiguous<E: Dtype>(&self, _: &CudaStorage<E>, _: &Layout) -> Result<CudaStorage<E>> {
         match self.never {}
     }
-    fn cast<E: CastTo<F>, F: Dtype>(&self, _: &CudaStorage<E>, _: &Layout) -> Result<CudaStorage<F>> {
+    fn cast<E: CastTo<F>, F: Dtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<F>> {
         match self.never {}
     }
 }
@@ -139,6 +150,17 @@ impl IndexKernel for Cuda {
         _: &Layout,
         _: usize,
         _: &CudaStorage<i64>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn index_add<E: NumDtype>(
+        &self,
+        _: crate::shape::Dims,
+        _: usize,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+        _: &CudaStorage<E>,
         _: &Layout,
     ) -> Result<CudaStorage<E>> {
         match self.never {}
@@ -194,6 +216,9 @@ mod tests {
     fn unavailable_without_the_feature() {
         assert!(!super::Cuda::is_available());
         let e = super::Cuda::new().unwrap_err();
-        assert_eq!(e.to_string(), "device: typetensor was built without the `cuda` feature");
+        assert_eq!(
+            e.to_string(),
+            "device: typetensor was built without the `cuda` feature"
+        );
     }
 }

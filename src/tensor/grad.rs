@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::Result;
 use crate::autograd::{self, Grad, Node, Raw};
 use crate::device::Device;
-use crate::dtype::{Dtype, FloatDtype, NumDtype};
+use crate::dtype::{Dtype, FloatDtype};
 use crate::error::Error;
 use crate::ops::copy::OneElement;
 use crate::shape::Shape;
@@ -41,7 +41,13 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     pub fn grad(&self) -> Option<Self> {
         let raw = self.node.as_ref()?.grad::<E, D>()?;
         let shape = S::from_dims(&raw.dims())?;
-        Some(Tensor { storage: raw.storage, layout: raw.layout, shape, device: raw.device, node: None })
+        Some(Tensor {
+            storage: raw.storage,
+            layout: raw.layout,
+            shape,
+            device: raw.device,
+            node: None,
+        })
     }
 
     /// `x.grad = None` (what `optimizer.zero_grad()` does since PyTorch 2.0; the next
@@ -102,7 +108,10 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
 
     /// `x.detach()`: the same values, outside the graph.
     pub fn detach(&self) -> Self {
-        Tensor { node: None, ..self.clone() }
+        Tensor {
+            node: None,
+            ..self.clone()
+        }
     }
 
     pub(crate) fn node(&self) -> Option<&Arc<Node>> {
@@ -111,7 +120,11 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
 
     /// The tensor without its shape type, for backward functions.
     pub(crate) fn raw(&self) -> Raw<E, D> {
-        Raw { storage: Arc::clone(&self.storage), layout: self.layout, device: self.device.clone() }
+        Raw {
+            storage: Arc::clone(&self.storage),
+            layout: self.layout,
+            device: self.device.clone(),
+        }
     }
 
     /// Overwrites `self` with `new`, the in-place forms' common path (`add_`, `-=`,
@@ -134,10 +147,10 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     }
 }
 
-impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// Attaches a recorded op with one differentiable input to `self` (the op's result).
     /// `backward` maps the result's gradient to the input's.
-    pub(crate) fn record1<S1: Shape, E1: NumDtype>(
+    pub(crate) fn record1<S1: Shape, E1: Dtype>(
         mut self,
         name: &'static str,
         input: &Tensor<S1, E1, D>,
@@ -172,7 +185,10 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         let node = autograd::op_node(name, vec![a.node.clone(), b.node.clone()], move |g| {
             let g = autograd::downcast::<E, D>(g)?;
             let (ga, gb) = backward(g, need_a, need_b)?;
-            Ok(vec![ga.map(|x| Box::new(x) as Box<dyn Grad>), gb.map(|x| Box::new(x) as Box<dyn Grad>)])
+            Ok(vec![
+                ga.map(|x| Box::new(x) as Box<dyn Grad>),
+                gb.map(|x| Box::new(x) as Box<dyn Grad>),
+            ])
         });
         self.node = Some(node);
         self

@@ -161,8 +161,8 @@ impl<S: Shape, E: Dtype, D: Device> fmt::Display for Tensor<S, E, D> {
         let device = self.device.print_name();
         let suffixes = crate::print::Suffixes {
             device: device.as_deref(),
-            requires_grad: false,
-            grad_fn: None,
+            requires_grad: self.node.as_ref().is_some_and(|n| n.is_leaf()),
+            grad_fn: self.node.as_ref().and_then(|n| n.grad_fn_name()),
         };
         f.write_str(&crate::print::format_tensor(
             &data,

@@ -14,6 +14,7 @@ use crate::layout::Layout;
 use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
 use crate::tensor::{Tensor, expect_device};
 
+mod backward;
 pub(crate) mod cpu;
 #[cfg(test)]
 mod tests;
@@ -73,12 +74,14 @@ impl<S: Shape> Broadcast<S> for S {
 // Lower rank onto higher rank, matched from the right: both operand orders.
 macro_rules! suffix_broadcast {
     ([$($hi:ident),*] $high:ty, [$($lo:ident),*] $low:ty) => {
+        #[diagnostic::do_not_recommend]
         impl<$(const $hi: usize),*> Broadcast<$low> for $high {
             type Output = $high;
             fn broadcast(&self, _: &$low) -> $high {
                 *self
             }
         }
+        #[diagnostic::do_not_recommend]
         impl<$(const $hi: usize),*> Broadcast<$high> for $low {
             type Output = $high;
             fn broadcast(&self, rhs: &$high) -> $high {
@@ -117,7 +120,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         let storage = self
             .device
             .binary(op, &self.storage, &la, &rhs.storage, &lb)?;
-        Ok(Tensor::from_storage(storage, shape, self.device.clone()))
+        let out = Tensor::from_storage(storage, shape, self.device.clone());
+        Ok(backward::record(out, op, self, rhs))
     }
 
     /// Replaces `self` with `op(self, rhs)`, for the in-place forms (`add_`, `+=`).
@@ -129,7 +133,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2, Output = S>,
     {
-        *self = self.try_binary(op, rhs)?;
+        let new = self.try_binary(op, rhs)?;
+        self.assign(new);
         Ok(())
     }
 

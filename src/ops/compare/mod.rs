@@ -9,6 +9,7 @@ use crate::ops::arith::{Broadcast, BroadcastOf};
 use crate::shape::Shape;
 use crate::tensor::{Tensor, expect_device};
 
+mod backward;
 mod cpu;
 #[cfg(test)]
 mod tests;
@@ -155,7 +156,11 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
             &self.storage,
             &self.layout,
         )?;
-        Ok(self.with_storage(storage))
+        Ok(backward::record_masked_fill(
+            self.with_storage(storage),
+            self,
+            mask.raw(),
+        ))
     }
 
     /// `x.masked_fill_(mask, value)`: in place.
@@ -163,7 +168,8 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2, Output = S>,
     {
-        *self = self.masked_fill(mask, value);
+        let new = self.masked_fill(mask, value);
+        self.assign(new);
         self
     }
 
@@ -186,6 +192,6 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
             &other.storage,
             &other.layout.broadcast_to(dims),
         ));
-        self.with_storage(storage)
+        backward::record_where(self.with_storage(storage), self, cond.raw(), other)
     }
 }

@@ -43,9 +43,10 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         if self.is_contiguous() && self.layout.offset() == 0 {
             return self.clone();
         }
-        self.with_storage(expect_device(
+        let out = self.with_storage(expect_device(
             self.device.contiguous(&self.storage, &self.layout),
-        ))
+        ));
+        out.record1("CloneBackward0", self, |g| Ok(g.clone()))
     }
 
     /// `x.copy_(src)`: overwrites every element with `src`'s (which may broadcast).
@@ -61,7 +62,10 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         S: Broadcast<S2, Output = S>,
     {
         let layout = src.layout.broadcast_to(self.dims());
-        *self = self.with_storage(expect_device(self.device.contiguous(&src.storage, &layout)));
+        let new = self.with_storage(expect_device(self.device.contiguous(&src.storage, &layout)));
+        let src_dims = src.dims();
+        let new = new.record1("CopyBackwards", src, move |g| E::grad_sum_to(g, src_dims));
+        self.assign(new);
         self
     }
 
@@ -69,8 +73,15 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn try_to_dtype<F: Dtype>(&self) -> Result<Tensor<S, F, D>>
     where
         E: CastTo<F>,
+        F: CastTo<E>,
     {
-        Ok(self.with_storage(self.device.cast::<E, F>(&self.storage, &self.layout)?))
+        let out = self.with_storage(self.device.cast::<E, F>(&self.storage, &self.layout)?);
+        // Only float-to-float casts carry gradients, as in PyTorch: an integer or bool
+        // result has no grad_fn.
+        if !(E::DTYPE.is_float() && F::DTYPE.is_float()) {
+            return Ok(out);
+        }
+        Ok(out.record1("ToCopyBackward0", self, |g| g.cast::<E>()))
     }
 
     /// `x.to(dtype)`: the values converted to element type `F` (floats to integers
@@ -84,6 +95,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn to_dtype<F: Dtype>(&self) -> Tensor<S, F, D>
     where
         E: CastTo<F>,
+        F: CastTo<E>,
     {
         expect_device(self.try_to_dtype())
     }
@@ -92,6 +104,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn long(&self) -> Tensor<S, i64, D>
     where
         E: CastTo<i64>,
+        i64: CastTo<E>,
     {
         self.to_dtype()
     }
@@ -100,6 +113,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn int(&self) -> Tensor<S, i32, D>
     where
         E: CastTo<i32>,
+        i32: CastTo<E>,
     {
         self.to_dtype()
     }
@@ -108,6 +122,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn float(&self) -> Tensor<S, f32, D>
     where
         E: CastTo<f32>,
+        f32: CastTo<E>,
     {
         self.to_dtype()
     }
@@ -116,6 +131,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn double(&self) -> Tensor<S, f64, D>
     where
         E: CastTo<f64>,
+        f64: CastTo<E>,
     {
         self.to_dtype()
     }
@@ -124,6 +140,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn bool(&self) -> Tensor<S, bool, D>
     where
         E: CastTo<bool>,
+        bool: CastTo<E>,
     {
         self.to_dtype()
     }

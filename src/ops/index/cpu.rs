@@ -2,9 +2,10 @@
 use crate::Result;
 use crate::device::Cpu;
 use crate::device::cpu::gather;
-use crate::dtype::Dtype;
+use crate::dtype::{Dtype, NumDtype};
 use crate::error::Error;
 use crate::layout::Layout;
+use crate::shape::Dims;
 
 use super::IndexKernel;
 
@@ -45,6 +46,36 @@ impl IndexKernel for Cpu {
             for &r in &rows {
                 let start = (o * size + r) * inner;
                 out.extend_from_slice(&x[start..start + inner]);
+            }
+        }
+        Ok(out)
+    }
+
+    fn index_add<E: NumDtype>(
+        &self,
+        dims: Dims,
+        axis: usize,
+        idx: &Vec<i64>,
+        lidx: &Layout,
+        src: &Vec<E>,
+        lsrc: &Layout,
+    ) -> Result<Vec<E>> {
+        let out_layout = Layout::contiguous(dims);
+        let (outer, size, inner) = split_at_axis(&out_layout, axis);
+        let idx = gather(idx, lidx);
+        let src = gather(src, lsrc);
+        let mut out = vec![E::zero(); dims.numel()];
+        for o in 0..outer {
+            for (j, &i) in idx.iter().enumerate() {
+                let row = usize::try_from(i)
+                    .ok()
+                    .filter(|&u| u < size)
+                    .ok_or(Error::IndexOutOfRange { index: i, size })?;
+                let from = (o * idx.len() + j) * inner;
+                let to = (o * size + row) * inner;
+                for (d, &v) in out[to..to + inner].iter_mut().zip(&src[from..from + inner]) {
+                    *d = d.wadd(v);
+                }
             }
         }
         Ok(out)

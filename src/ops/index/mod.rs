@@ -8,14 +8,16 @@ use typenum::{Const, Diff, IsLessOrEqual, Sum, ToUInt, True, U};
 
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
-use crate::dtype::Dtype;
+use crate::dtype::{Dtype, NumDtype};
 use crate::layout::Layout;
 use crate::ops::transpose::shape_of;
+use crate::shape::Dims;
 use crate::shape::axis::{DimAt, ReplaceDim};
 use crate::shape::typenum_bridge::{Dim, FromTn, SpecDim};
 use crate::shape::{Rank1, Shape};
 use crate::tensor::{Tensor, expect_device};
 
+mod backward;
 mod cpu;
 #[cfg(test)]
 mod tests;
@@ -31,6 +33,20 @@ pub trait IndexKernel: DeviceStorage {
         axis: usize,
         idx: &Self::Storage<i64>,
         lidx: &Layout,
+    ) -> Result<Self::Storage<E>>;
+
+    /// Zeros of `dims` plus, for each `j`, slice `j` of `src` (along `axis`) added at index
+    /// `idx[j]`: PyTorch's `index_add`, the gradient of `index_select`. Indices were
+    /// checked by the forward `index_select`.
+    #[allow(clippy::too_many_arguments)]
+    fn index_add<E: NumDtype>(
+        &self,
+        dims: Dims,
+        axis: usize,
+        idx: &Self::Storage<i64>,
+        lidx: &Layout,
+        src: &Self::Storage<E>,
+        lsrc: &Layout,
     ) -> Result<Self::Storage<E>>;
 
     /// `a` followed by `b` along `axis` (all other dims equal), into new contiguous storage.
@@ -102,7 +118,7 @@ where
 /// Shapes that concatenate along `AX`, and the result.
 #[diagnostic::on_unimplemented(
     message = "cannot concatenate `{Self}` and `{R}` along dimension {AX}",
-    label = "the shapes must be equal in every dimension but {AX}",
+    label = "the shapes must be equal in every dimension but {AX}, and the joined size within typenum's map",
     note = "the sum of the two sizes is computed at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
 )]
 pub trait Cat<R: Shape, const AX: usize>: Shape {
@@ -142,7 +158,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         S: Narrow<AX, START, LEN>,
     {
         let layout = self.layout.narrow(AX, START, LEN);
-        self.view_as(shape_of(&layout), layout)
+        backward::record_narrow(self.view_as(shape_of(&layout), layout), self, AX, START)
     }
 
     /// `x[START:]` along dimension `AX`, no copy. The lesson's `x[1:, 1:]` is
@@ -162,7 +178,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     {
         let len = self.dims()[AX] - START;
         let layout = self.layout.narrow(AX, START, len);
-        self.view_as(shape_of(&layout), layout)
+        backward::record_narrow(self.view_as(shape_of(&layout), layout), self, AX, START)
     }
 
     /// `torch.cat([x, y], dim=AX)`.
@@ -201,12 +217,9 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         )?;
         let mut dims = self.dims().as_slice().to_vec();
         dims[AX] += other.dims()[AX];
-        let layout = Layout::contiguous(crate::shape::Dims::new(&dims).unwrap_or(self.dims()));
-        Ok(Tensor::from_storage(
-            storage,
-            shape_of(&layout),
-            self.device.clone(),
-        ))
+        let layout = Layout::contiguous(Dims::new(&dims).unwrap_or(self.dims()));
+        let out = Tensor::from_storage(storage, shape_of(&layout), self.device.clone());
+        Ok(backward::record_cat(out, self, other, AX))
     }
 
     /// `x.index_select(AX, idx)`: the entries `idx` of dimension `AX`, copied.
@@ -229,14 +242,10 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         let storage =
             self.device
                 .index_select(&self.storage, &self.layout, AX, &idx.storage, &idx.layout)?;
-        let layout = self.layout.narrow(AX, 0, 0);
-        let mut dims = layout.dims().as_slice().to_vec();
+        let mut dims = self.dims().as_slice().to_vec();
         dims[AX] = K;
-        let layout = Layout::contiguous(crate::shape::Dims::new(&dims).unwrap_or(self.dims()));
-        Ok(Tensor::from_storage(
-            storage,
-            shape_of(&layout),
-            self.device.clone(),
-        ))
+        let layout = Layout::contiguous(Dims::new(&dims).unwrap_or(self.dims()));
+        let out = Tensor::from_storage(storage, shape_of(&layout), self.device.clone());
+        Ok(backward::record_index_select(out, self, AX, idx.raw()))
     }
 }

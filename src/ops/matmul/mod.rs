@@ -8,6 +8,7 @@ use crate::layout::Layout;
 use crate::shape::{Dims, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
 use crate::tensor::{Tensor, expect_device};
 
+mod backward;
 pub(crate) mod cpu;
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,7 @@ impl<const M: usize> Mm<Rank0> for Rank2<M, 0> {
 
 macro_rules! matmul_rule {
     ([$($p:ident),*] $lhs:ty, $rhs:ty => $out:ty) => {
+        #[diagnostic::do_not_recommend]
         impl<$(const $p: usize),*> MatMul<$rhs> for $lhs {
             type Output = $out;
         }
@@ -124,7 +126,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: MatMul<S2>,
     {
-        let (la, lb) = align_batches(as_matrix(&self.layout, true), as_matrix(&rhs.layout, false));
+        let (ma, mb) = (as_matrix(&self.layout, true), as_matrix(&rhs.layout, false));
+        let (la, lb) = align_batches(ma, mb);
         let storage = self.device.matmul(&self.storage, &la, &rhs.storage, &lb)?;
         // The kernel's output dims are [batch…, m, n]; the rule's shape drops the vector dims.
         let mut out_dims = la.dims().as_slice().to_vec();
@@ -136,7 +139,18 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             S2::RANK,
         ))
         .ok_or_else(|| crate::Error::Device("matmul produced an unexpected shape".into()))?;
-        Ok(Tensor::from_storage(storage, shape, self.device.clone()))
+        let out = Tensor::from_storage(storage, shape, self.device.clone());
+        let full = Dims::new(&out_dims).unwrap_or(la.dims());
+        Ok(backward::record(
+            out,
+            self,
+            rhs,
+            la,
+            lb,
+            ma.dims(),
+            mb.dims(),
+            full,
+        ))
     }
 
     /// `torch.matmul(x, y)` / `x @ y`: vectors, matrices and batches by PyTorch's rules.
@@ -185,7 +199,18 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         let dims = Dims::from_array([self.layout.dims()[0], rhs.layout.dims()[1]]);
         let shape = <<S as Mm<S2>>::Output as Shape>::from_dims(&dims)
             .ok_or_else(|| crate::Error::Device("mm produced an unexpected shape".into()))?;
-        Ok(Tensor::from_storage(storage, shape, self.device.clone()))
+        let out = Tensor::from_storage(storage, shape, self.device.clone());
+        let (la, lb) = (self.layout, rhs.layout);
+        Ok(backward::record(
+            out,
+            self,
+            rhs,
+            la,
+            lb,
+            la.dims(),
+            lb.dims(),
+            dims,
+        ))
     }
 }
 

@@ -11,6 +11,9 @@ use crate::shape::typenum_bridge::Dim;
 use crate::shape::{Dims, Rank0, Shape};
 use crate::tensor::{Tensor, expect_device};
 
+use backward::Reduction;
+
+mod backward;
 mod cpu;
 #[cfg(test)]
 mod tests;
@@ -69,7 +72,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             return Err(Error::EmptyReduction);
         }
         let storage = self.device.reduce(op, &self.storage, &self.layout, None)?;
-        Ok(Tensor::from_storage(storage, Rank0, self.device.clone()))
+        let out = Tensor::from_storage(storage, Rank0, self.device.clone());
+        Ok(backward::record(out, op, Reduction::All, false, self))
     }
 
     fn try_reduce_dim<S2: Shape>(&self, op: ReduceOp, axis: usize) -> Result<Tensor<S2, E, D>> {
@@ -79,11 +83,12 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         let storage = self
             .device
             .reduce(op, &self.storage, &self.layout, Some(axis))?;
-        Ok(Tensor::from_storage(
+        let out = Tensor::from_storage(
             storage,
             reduced_shape(&self.layout, axis, false)?,
             self.device.clone(),
-        ))
+        );
+        Ok(backward::record(out, op, Reduction::Dim(axis), false, self))
     }
 
     fn try_reduce_dim_keepdim<S2: Shape>(
@@ -97,10 +102,17 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         let storage = self
             .device
             .reduce(op, &self.storage, &self.layout, Some(axis))?;
-        Ok(Tensor::from_storage(
+        let out = Tensor::from_storage(
             storage,
             reduced_shape(&self.layout, axis, true)?,
             self.device.clone(),
+        );
+        Ok(backward::record(
+            out,
+            op,
+            Reduction::KeepDim(axis),
+            false,
+            self,
         ))
     }
 
@@ -230,7 +242,8 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// `x.mean()`: the average of every element (NaN for no elements, as PyTorch).
     pub fn mean(&self) -> Tensor<Rank0, E, D> {
         let n = E::from_f64(self.numel() as f64);
-        self.sum().div_scalar(n)
+        let out = crate::autograd::no_grad(|| self.sum().div_scalar(n));
+        backward::record(out, ReduceOp::Sum, Reduction::All, true, self)
     }
 
     /// `x.mean(dim=AX)`.
@@ -239,7 +252,8 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
         S: RemoveDim<AX>,
     {
         let n = E::from_f64(self.dims()[AX] as f64);
-        self.sum_dim::<AX>().div_scalar(n)
+        let out = crate::autograd::no_grad(|| self.sum_dim::<AX>().div_scalar(n));
+        backward::record(out, ReduceOp::Sum, Reduction::Dim(AX), true, self)
     }
 
     /// `x.mean(dim=AX, keepdim=True)`.
@@ -248,7 +262,8 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
         S: ReplaceDim<AX, Dim<1>>,
     {
         let n = E::from_f64(self.dims()[AX] as f64);
-        self.sum_dim_keepdim::<AX>().div_scalar(n)
+        let out = crate::autograd::no_grad(|| self.sum_dim_keepdim::<AX>().div_scalar(n));
+        backward::record(out, ReduceOp::Sum, Reduction::KeepDim(AX), true, self)
     }
 }
 

@@ -20,7 +20,7 @@ mod tests;
 /// Shapes (and view specs with one [`Infer`]) a tensor of shape `Self` can be viewed as.
 #[diagnostic::on_unimplemented(
     message = "cannot view a tensor of shape `{Self}` as `{T}`",
-    label = "the element counts differ, or the `Infer` dimension does not divide them evenly",
+    label = "the element counts differ, the `Infer` dimension does not divide them, or a size is outside typenum's map",
     note = "`view` keeps the number of elements: the product of the new dimensions must equal the old",
     note = "checked at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten); `view_any` takes any size"
 )]
@@ -66,13 +66,21 @@ where
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// The same elements under shape `S2` (whose dims the rules already matched): a view
     /// when the layout allows it, else a contiguous copy.
-    fn reshaped<S2: Shape>(&self, dims: crate::shape::Dims) -> Tensor<S2, E, D> {
-        if let Some(layout) = self.layout.reshaped(dims) {
-            return self.view_as(shape_of(&layout), layout);
-        }
-        let storage = expect_device(self.device.contiguous(&self.storage, &self.layout));
-        let layout = Layout::contiguous(dims);
-        Tensor::from_storage(storage, shape_of(&layout), self.device.clone())
+    fn reshaped<S2: Shape>(
+        &self,
+        name: &'static str,
+        dims: crate::shape::Dims,
+    ) -> Tensor<S2, E, D> {
+        let out = match self.layout.reshaped(dims) {
+            Some(layout) => self.view_as(shape_of(&layout), layout),
+            None => {
+                let storage = expect_device(self.device.contiguous(&self.storage, &self.layout));
+                let layout = Layout::contiguous(dims);
+                Tensor::from_storage(storage, shape_of(&layout), self.device.clone())
+            }
+        };
+        let x_dims = self.dims();
+        out.record1(name, self, move |g| g.reshape(x_dims))
     }
 
     /// `x.view(..)`: the same elements in another shape. `T` is a shape
@@ -93,7 +101,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: ViewAs<T>,
     {
-        self.reshaped(target_dims::<Viewed<S, T>>())
+        self.reshaped("ViewBackward0", target_dims::<Viewed<S, T>>())
     }
 
     /// `x.reshape(..)`: the same as [`view`](Self::view).
@@ -119,7 +127,10 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     {
         let mut d = self.dims().as_slice().to_vec();
         d.insert(AX, 1);
-        self.reshaped(crate::shape::Dims::new(&d).unwrap_or(self.dims()))
+        self.reshaped(
+            "UnsqueezeBackward0",
+            crate::shape::Dims::new(&d).unwrap_or(self.dims()),
+        )
     }
 
     /// `x.expand(..)` of one size-1 dimension `AX` to size `N`, no copy.
@@ -141,7 +152,9 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         let layout = self
             .layout
             .broadcast_to(crate::shape::Dims::new(&d).unwrap_or(self.dims()));
+        let x_dims = self.dims();
         self.view_as(shape_of(&layout), layout)
+            .record1("ExpandBackward0", self, move |g| E::grad_sum_to(g, x_dims))
     }
 }
 
@@ -174,7 +187,10 @@ impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
                 panic!("{}", m.as_str())
             }
         }
-        self.reshaped(crate::shape::Dims::new(T::DIMS).unwrap_or(self.dims()))
+        self.reshaped(
+            "ViewBackward0",
+            crate::shape::Dims::new(T::DIMS).unwrap_or(self.dims()),
+        )
     }
 }
 

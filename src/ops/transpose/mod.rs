@@ -7,6 +7,7 @@ use crate::shape::typenum_bridge::Dim;
 use crate::shape::{Rank2, Rank3, Rank4, Shape};
 use crate::tensor::Tensor;
 
+mod backward;
 #[cfg(test)]
 mod tests;
 
@@ -75,7 +76,13 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         S: Transpose<A, B>,
     {
         let layout = self.layout.transpose(A, B);
-        self.view_as(shape_of::<Transposed<S, A, B>>(&layout), layout)
+        let out = self.view_as(shape_of::<Transposed<S, A, B>>(&layout), layout);
+        backward::record_permute(
+            out,
+            "TransposeBackward0",
+            self,
+            &backward::swap(S::RANK, A, B),
+        )
     }
 }
 
@@ -101,7 +108,8 @@ impl<const M: usize, const N: usize, E: Dtype, D: Device> Tensor<Rank2<M, N>, E,
     /// assert_eq!(xt.to_vec(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
     /// ```
     pub fn t(&self) -> Tensor<Rank2<N, M>, E, D> {
-        self.view_as(Rank2, self.layout.transpose(0, 1))
+        let out = self.view_as(Rank2, self.layout.transpose(0, 1));
+        backward::record_permute(out, "TBackward0", self, &[1, 0])
     }
 }
 
@@ -185,7 +193,8 @@ impl<const A: usize, const B: usize, E: Dtype, D: Device> Tensor<Rank2<A, B>, E,
         Perm2<P0, P1>: PermuteShape<Rank2<A, B>>,
     {
         let layout = self.layout.permute(&[P0, P1]);
-        self.view_as(shape_of(&layout), layout)
+        let out = self.view_as(shape_of(&layout), layout);
+        backward::record_permute(out, "PermuteBackward0", self, &[P0, P1])
     }
 }
 
@@ -207,7 +216,8 @@ impl<const A: usize, const B: usize, const C: usize, E: Dtype, D: Device>
         Perm3<P0, P1, P2>: PermuteShape<Rank3<A, B, C>>,
     {
         let layout = self.layout.permute(&[P0, P1, P2]);
-        self.view_as(shape_of(&layout), layout)
+        let out = self.view_as(shape_of(&layout), layout);
+        backward::record_permute(out, "PermuteBackward0", self, &[P0, P1, P2])
     }
 }
 
@@ -222,6 +232,7 @@ impl<const A: usize, const B: usize, const C: usize, const D4: usize, E: Dtype, 
         Perm4<P0, P1, P2, P3>: PermuteShape<Rank4<A, B, C, D4>>,
     {
         let layout = self.layout.permute(&[P0, P1, P2, P3]);
-        self.view_as(shape_of(&layout), layout)
+        let out = self.view_as(shape_of(&layout), layout);
+        backward::record_permute(out, "PermuteBackward0", self, &[P0, P1, P2, P3])
     }
 }

@@ -46,6 +46,7 @@ impl UnaryKernel for Cpu {
         Ok(match op {
             UnaryOp::Neg => map(x, l, E::wneg),
             UnaryOp::Abs => map(x, l, abs),
+            UnaryOp::Relu => map(x, l, |v| clamp(v, Some(E::zero()), None)),
             UnaryOp::Clamp(Some(lo), None) => map(x, l, |v| clamp(v, Some(lo), None)),
             UnaryOp::Clamp(lo, hi) => map(x, l, |v| clamp(v, lo, hi)),
             UnaryOp::AddScalar(s) => map(x, l, |v| v.wadd(s)),

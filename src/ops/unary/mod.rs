@@ -10,6 +10,7 @@ use crate::layout::Layout;
 use crate::shape::Shape;
 use crate::tensor::{Tensor, expect_device};
 
+mod backward;
 pub(crate) mod cpu;
 #[cfg(test)]
 mod tests;
@@ -21,6 +22,8 @@ pub enum UnaryOp<E> {
     Neg,
     /// `x.abs()`
     Abs,
+    /// `x.relu()`: `max(x, 0)` (its gradient is 0 at 0, unlike `clamp(min=0)`'s)
+    Relu,
     /// `x.clamp(min, max)`, either bound optional (`relu` is `clamp(min=0)`)
     Clamp(Option<E>, Option<E>),
     /// `x + s`
@@ -76,7 +79,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// Applies `op`, with device errors returned.
     pub fn try_unary(&self, op: UnaryOp<E>) -> Result<Self> {
         let storage = self.device.unary(op, &self.storage, &self.layout)?;
-        Ok(self.with_storage(storage))
+        Ok(backward::record(self.with_storage(storage), op, self))
     }
 
     fn unary_op(&self, op: UnaryOp<E>) -> Self {
@@ -116,7 +119,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     /// `x.relu()` / `torch.relu(x)`: `max(x, 0)`.
     pub fn relu(&self) -> Self {
-        self.clamp(Some(E::zero()), None)
+        self.unary_op(UnaryOp::Relu)
     }
 
     /// `x + s` for a scalar `s` (generic code's spelling of the `+` operator).
@@ -136,31 +139,36 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     /// `x.add_(s)` with a scalar: adds in place.
     pub fn add_scalar_(&mut self, s: E) -> &mut Self {
-        *self = self.unary_op(UnaryOp::AddScalar(s));
+        let new = self.unary_op(UnaryOp::AddScalar(s));
+        self.assign(new);
         self
     }
 
     /// `x.mul_(s)` with a scalar: scales in place.
     pub fn mul_scalar_(&mut self, s: E) -> &mut Self {
-        *self = self.unary_op(UnaryOp::MulScalar(s));
+        let new = self.unary_op(UnaryOp::MulScalar(s));
+        self.assign(new);
         self
     }
 
     /// `x.clamp_(min, max)`: clamps in place.
     pub fn clamp_(&mut self, min: Option<E>, max: Option<E>) -> &mut Self {
-        *self = self.clamp(min, max);
+        let new = self.clamp(min, max);
+        self.assign(new);
         self
     }
 
     /// `x.zero_()`: sets every element to zero in place.
     pub fn zero_(&mut self) -> &mut Self {
-        *self = self.zeros_like();
+        let new = self.zeros_like();
+        self.assign(new);
         self
     }
 
     /// `x.fill_(v)`: sets every element to `v` in place.
     pub fn fill_(&mut self, v: E) -> &mut Self {
-        *self = self.full_like(v);
+        let new = self.full_like(v);
+        self.assign(new);
         self
     }
 }
@@ -169,7 +177,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// Applies a float `op`, with device errors returned.
     pub fn try_unary_float(&self, op: FloatUnaryOp<E>) -> Result<Self> {
         let storage = self.device.unary_float(op, &self.storage, &self.layout)?;
-        Ok(self.with_storage(storage))
+        Ok(backward::record_float(self.with_storage(storage), op, self))
     }
 
     fn float_op(&self, op: FloatUnaryOp<E>) -> Self {
@@ -218,7 +226,8 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
     /// `x.div_(s)` with a scalar: divides in place.
     pub fn div_scalar_(&mut self, s: E) -> &mut Self {
-        *self = self.float_op(FloatUnaryOp::DivScalar(s));
+        let new = self.float_op(FloatUnaryOp::DivScalar(s));
+        self.assign(new);
         self
     }
 }
@@ -272,7 +281,8 @@ macro_rules! scalar_operators {
         }
         impl<S: Shape, D: Device> $atr<$t> for Tensor<S, $t, D> {
             fn $am(&mut self, s: $t) {
-                *self = self.unary_op(UnaryOp::$right(s));
+                let new = self.unary_op(UnaryOp::$right(s));
+        self.assign(new);
             }
         }
     };
@@ -303,7 +313,8 @@ macro_rules! scalar_operators {
         }
         impl<S: Shape, D: Device> DivAssign<$t> for Tensor<S, $t, D> {
             fn div_assign(&mut self, s: $t) {
-                *self = self.float_op(FloatUnaryOp::DivScalar(s));
+                let new = self.float_op(FloatUnaryOp::DivScalar(s));
+        self.assign(new);
             }
         }
     };

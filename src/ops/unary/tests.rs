@@ -1,1 +1,610 @@
-use super::*;
+//! One-operand ops against plain references on random data: `abs`, `neg`, `clamp`, `relu`,
+//! scalar arithmetic in every operator form (`x * 2.0`, `2.0 - x`, `3.0 / x`, `x += s`), and
+//! the float functions with a relative tolerance against `f64` references.
+use std::fmt::Debug;
+
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+
+use crate::dtype::{FloatDtype, NumDtype};
+use crate::shape::ConstShape;
+use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
+
+fn cfg(cases: u32) -> ProptestConfig {
+    let mut c = ProptestConfig::with_cases(cases);
+    c.failure_persistence = None;
+    c
+}
+
+/// An element type as the reference code sees it, with its own plain arithmetic.
+trait El: Copy + Debug + PartialEq + 'static {
+    /// Equal, NaN matching NaN.
+    fn same(self, o: Self) -> bool;
+    /// Random values of both signs, the edges, and for floats zeros, infinities and NaN.
+    fn arb() -> BoxedStrategy<Self>;
+    /// Random finite clamp bounds.
+    fn bound() -> BoxedStrategy<Self>;
+    fn r_abs(self) -> Self;
+    fn r_neg(self) -> Self;
+    fn r_add(self, o: Self) -> Self;
+    fn r_sub(self, o: Self) -> Self;
+    fn r_mul(self, o: Self) -> Self;
+    fn is_nan_(self) -> bool;
+}
+
+macro_rules! float_el {
+    ($($t:ident),*) => {$(
+        impl El for $t {
+            fn same(self, o: Self) -> bool {
+                (self.is_nan() && o.is_nan()) || self == o
+            }
+            fn arb() -> BoxedStrategy<Self> {
+                prop_oneof![
+                    12 => -100.0 as $t..100.0,
+                    2 => -1.0e30 as $t..1.0e30,
+                    1 => Just(0.0 as $t),
+                    1 => Just(-0.0 as $t),
+                    1 => Just($t::NAN),
+                    1 => Just($t::INFINITY),
+                    1 => Just($t::NEG_INFINITY),
+                ]
+                .boxed()
+            }
+            fn bound() -> BoxedStrategy<Self> {
+                (-50.0 as $t..50.0).boxed()
+            }
+            fn r_abs(self) -> Self {
+                if self.is_nan() { self } else if self < 0.0 { -self } else { self }
+            }
+            fn r_neg(self) -> Self {
+                -self
+            }
+            fn r_add(self, o: Self) -> Self {
+                self + o
+            }
+            fn r_sub(self, o: Self) -> Self {
+                self - o
+            }
+            fn r_mul(self, o: Self) -> Self {
+                self * o
+            }
+            fn is_nan_(self) -> bool {
+                self.is_nan()
+            }
+        }
+    )*};
+}
+float_el!(f32, f64);
+
+macro_rules! int_el {
+    ($($t:ident),*) => {$(
+        impl El for $t {
+            fn same(self, o: Self) -> bool {
+                self == o
+            }
+            fn arb() -> BoxedStrategy<Self> {
+                prop_oneof![
+                    4 => any::<$t>(),
+                    4 => -100 as $t..100,
+                    1 => Just($t::MAX),
+                    1 => Just($t::MIN),
+                ]
+                .boxed()
+            }
+            fn bound() -> BoxedStrategy<Self> {
+                (-50 as $t..50).boxed()
+            }
+            fn r_abs(self) -> Self {
+                self.wrapping_abs()
+            }
+            fn r_neg(self) -> Self {
+                self.wrapping_neg()
+            }
+            fn r_add(self, o: Self) -> Self {
+                self.wrapping_add(o)
+            }
+            fn r_sub(self, o: Self) -> Self {
+                self.wrapping_sub(o)
+            }
+            fn r_mul(self, o: Self) -> Self {
+                self.wrapping_mul(o)
+            }
+            fn is_nan_(self) -> bool {
+                false
+            }
+        }
+    )*};
+}
+int_el!(i32, i64);
+
+/// Float element types seen through `f64`, for tolerance checks.
+trait Fl: El {
+    fn to64(self) -> f64;
+    fn from64(v: f64) -> Self;
+    /// Relative tolerance for one rounded libm call.
+    const REL: f64;
+    /// Absolute floor, for results that underflow.
+    const ABS: f64;
+}
+impl Fl for f32 {
+    fn to64(self) -> f64 {
+        f64::from(self)
+    }
+    fn from64(v: f64) -> Self {
+        v as f32
+    }
+    const REL: f64 = 2e-6;
+    const ABS: f64 = 1e-37;
+}
+impl Fl for f64 {
+    fn to64(self) -> f64 {
+        self
+    }
+    fn from64(v: f64) -> Self {
+        v
+    }
+    const REL: f64 = 1e-13;
+    const ABS: f64 = 1e-300;
+}
+
+fn vals<E: El>(n: usize) -> impl Strategy<Value = Vec<E>> {
+    prop::collection::vec(E::arb(), n)
+}
+
+fn check<E: El>(what: &str, got: &[E], want: &[E]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        prop_assert!(
+            g.same(*w),
+            "{}: element {}: got {:?}, want {:?}",
+            what,
+            i,
+            g,
+            w
+        );
+    }
+    Ok(())
+}
+
+/// `got` against the `f64` reference `want`, rounded to `E` first (so an overflow to
+/// infinity in `E` is expected), within `E`'s tolerance.
+fn check_close<E: Fl>(
+    what: &str,
+    input: &[E],
+    got: &[E],
+    want: &[f64],
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
+    for (i, (g, &w)) in got.iter().zip(want).enumerate() {
+        let (g, w) = (g.to64(), E::from64(w).to64());
+        let ok = if w.is_nan() {
+            g.is_nan()
+        } else if w.is_infinite() {
+            g == w
+        } else {
+            (g - w).abs() <= E::REL * w.abs() + E::ABS
+        };
+        prop_assert!(
+            ok,
+            "{}: element {} (input {:?}): got {:?}, want {:?}",
+            what,
+            i,
+            input[i],
+            g,
+            w
+        );
+    }
+    Ok(())
+}
+
+fn map<E: Copy, O>(v: &[E], f: impl Fn(E) -> O) -> Vec<O> {
+    v.iter().map(|&x| f(x)).collect()
+}
+
+/// PyTorch's clamp: `min(max(x, lo), hi)`, NaN unchanged, `hi` wins when `lo > hi`.
+fn clamp_ref<E: El + PartialOrd>(v: E, lo: Option<E>, hi: Option<E>) -> E {
+    if v.is_nan_() {
+        return v;
+    }
+    let v = match lo {
+        Some(l) if v < l => l,
+        _ => v,
+    };
+    match hi {
+        Some(h) if v > h => h,
+        _ => v,
+    }
+}
+
+fn check_num<S: ConstShape, E: NumDtype + El>(
+    a: Vec<E>,
+    lo: E,
+    hi: E,
+    s: E,
+) -> Result<(), TestCaseError> {
+    let x = Tensor::<S, E>::from_vec(a.clone()).unwrap();
+    prop_assert_eq!(x.abs().shape().as_slice().to_vec(), S::DIMS.to_vec());
+    check("abs", &x.abs().to_vec(), &map(&a, E::r_abs))?;
+    let neg = map(&a, E::r_neg);
+    check("neg", &x.neg().to_vec(), &neg)?;
+    check("-&x", &(-&x).to_vec(), &neg)?;
+    check("-x", &(-x.clone()).to_vec(), &neg)?;
+
+    for (lo, hi) in [
+        (Some(lo), Some(hi)),
+        (Some(lo), None),
+        (None, Some(hi)),
+        (None, None),
+    ] {
+        let want = map(&a, |v| clamp_ref(v, lo, hi));
+        check(
+            &format!("clamp({lo:?}, {hi:?})"),
+            &x.clamp(lo, hi).to_vec(),
+            &want,
+        )?;
+        let mut t = x.clone();
+        t.clamp_(lo, hi);
+        check(&format!("clamp_({lo:?}, {hi:?})"), &t.to_vec(), &want)?;
+    }
+    check(
+        "clamp_min",
+        &x.clamp_min(lo).to_vec(),
+        &map(&a, |v| clamp_ref(v, Some(lo), None)),
+    )?;
+    check(
+        "clamp_max",
+        &x.clamp_max(hi).to_vec(),
+        &map(&a, |v| clamp_ref(v, None, Some(hi))),
+    )?;
+    let zero = E::zero();
+    check(
+        "relu",
+        &x.relu().to_vec(),
+        &map(&a, |v| clamp_ref(v, Some(zero), None)),
+    )?;
+
+    check(
+        "add_scalar",
+        &x.add_scalar(s).to_vec(),
+        &map(&a, |v| v.r_add(s)),
+    )?;
+    check(
+        "sub_scalar",
+        &x.sub_scalar(s).to_vec(),
+        &map(&a, |v| v.r_sub(s)),
+    )?;
+    check(
+        "mul_scalar",
+        &x.mul_scalar(s).to_vec(),
+        &map(&a, |v| v.r_mul(s)),
+    )?;
+    let mut t = x.clone();
+    t.add_scalar_(s).mul_scalar_(s);
+    check(
+        "add_scalar_().mul_scalar_()",
+        &t.to_vec(),
+        &map(&a, |v| v.r_add(s).r_mul(s)),
+    )?;
+    let mut t = x.clone();
+    t.fill_(s);
+    check("fill_", &t.to_vec(), &vec![s; a.len()])?;
+    t.zero_();
+    check("zero_", &t.to_vec(), &vec![zero; a.len()])?;
+    check("x after in-place ops", &x.to_vec(), &a)?;
+    Ok(())
+}
+
+fn sigmoid_ref(v: f64) -> f64 {
+    // The overflow-free form, not the kernel's 1 / (1 + e^-x).
+    if v >= 0.0 {
+        1.0 / (1.0 + (-v).exp())
+    } else {
+        let e = v.exp();
+        e / (1.0 + e)
+    }
+}
+
+fn check_float<S: ConstShape, E: FloatDtype + Fl>(
+    a: Vec<E>,
+    p: E,
+    s: E,
+) -> Result<(), TestCaseError> {
+    let x = Tensor::<S, E>::from_vec(a.clone()).unwrap();
+    let a64 = map(&a, E::to64);
+    let f = |g: fn(f64) -> f64| map(&a64, g);
+    check_close("exp", &a, &x.exp().to_vec(), &f(f64::exp))?;
+    check_close("log", &a, &x.log().to_vec(), &f(f64::ln))?;
+    check_close("sqrt", &a, &x.sqrt().to_vec(), &f(f64::sqrt))?;
+    check_close("sigmoid", &a, &x.sigmoid().to_vec(), &f(sigmoid_ref))?;
+    check_close("tanh", &a, &x.tanh().to_vec(), &f(f64::tanh))?;
+    check_close("pow(2)", &a, &x.pow(E::from64(2.0)).to_vec(), &f(|v| v * v))?;
+    check_close(
+        "pow(0.5)",
+        &a,
+        &x.pow(E::from64(0.5)).to_vec(),
+        &f(|v| v.powf(0.5)),
+    )?;
+    check_close(
+        "pow(3)",
+        &a,
+        &x.pow(E::from64(3.0)).to_vec(),
+        &f(|v| v * v * v),
+    )?;
+    let p64 = p.to64();
+    check_close(
+        &format!("pow({p64})"),
+        &a,
+        &x.pow(p).to_vec(),
+        &map(&a64, |v| v.powf(p64)),
+    )?;
+
+    let s64 = s.to64();
+    let div = map(&a64, |v| v / s64);
+    check_close("div_scalar", &a, &x.div_scalar(s).to_vec(), &div)?;
+    let mut t = x.clone();
+    t.div_scalar_(s);
+    check_close("div_scalar_", &a, &t.to_vec(), &div)?;
+    check("x after div_scalar_", &x.to_vec(), &a)?;
+    Ok(())
+}
+
+macro_rules! num_props {
+    ($($name:ident: $e:ident, $s:ty;)*) => {
+        proptest! {
+            #![proptest_config(cfg(48))]
+            $(
+                #[test]
+                fn $name(
+                    a in vals::<$e>(<$s as ConstShape>::NUMEL),
+                    lo in $e::bound(),
+                    hi in $e::bound(),
+                    s in $e::arb(),
+                ) {
+                    check_num::<$s, $e>(a, lo, hi, s)?;
+                }
+            )*
+        }
+    };
+}
+num_props! {
+    f32_num_rank0: f32, Rank0;
+    f32_num_rank1: f32, Rank1<7>;
+    f32_num_rank3: f32, Rank3<2, 3, 4>;
+    f32_num_empty: f32, Rank2<0, 3>;
+    f64_num_rank2: f64, Rank2<3, 5>;
+    i32_num_rank1: i32, Rank1<7>;
+    i32_num_rank4: i32, Rank4<2, 1, 3, 2>;
+    i64_num_rank2: i64, Rank2<3, 5>;
+    i64_num_empty: i64, Rank2<0, 3>;
+}
+
+macro_rules! float_props {
+    ($($name:ident: $e:ident, $s:ty;)*) => {
+        proptest! {
+            #![proptest_config(cfg(48))]
+            $(
+                #[test]
+                fn $name(
+                    a in vals::<$e>(<$s as ConstShape>::NUMEL),
+                    p in prop_oneof![-3.0 as $e..3.0, Just(0.0 as $e), Just(1.0 as $e), Just(-1.0 as $e)],
+                    s in $e::arb(),
+                ) {
+                    check_float::<$s, $e>(a, p, s)?;
+                }
+            )*
+        }
+    };
+}
+float_props! {
+    f32_float_rank0: f32, Rank0;
+    f32_float_rank2: f32, Rank2<3, 5>;
+    f32_float_rank4: f32, Rank4<2, 1, 3, 2>;
+    f32_float_empty: f32, Rank2<0, 3>;
+    f64_float_rank1: f64, Rank1<7>;
+    f64_float_rank3: f64, Rank3<2, 3, 4>;
+}
+
+/// Every form of `x op s` and `s op x` for one concrete element type.
+macro_rules! scalar_props {
+    ($name:ident, $t:ident, $s:ty $(, $div:tt)?) => {
+        proptest! {
+            #![proptest_config(cfg(48))]
+            #[test]
+            fn $name(a in vals::<$t>(<$s as ConstShape>::NUMEL), s in $t::arb()) {
+                let x = Tensor::<$s, $t>::from_vec(a.clone()).unwrap();
+                let cases: Vec<(&str, Vec<$t>, Vec<$t>)> = vec![
+                    ("&x + s", (&x + s).to_vec(), map(&a, |v| v.r_add(s))),
+                    ("x + s", (x.clone() + s).to_vec(), map(&a, |v| v.r_add(s))),
+                    ("s + &x", (s + &x).to_vec(), map(&a, |v| s.r_add(v))),
+                    ("s + x", (s + x.clone()).to_vec(), map(&a, |v| s.r_add(v))),
+                    ("&x - s", (&x - s).to_vec(), map(&a, |v| v.r_sub(s))),
+                    ("x - s", (x.clone() - s).to_vec(), map(&a, |v| v.r_sub(s))),
+                    ("s - &x", (s - &x).to_vec(), map(&a, |v| s.r_sub(v))),
+                    ("s - x", (s - x.clone()).to_vec(), map(&a, |v| s.r_sub(v))),
+                    ("&x * s", (&x * s).to_vec(), map(&a, |v| v.r_mul(s))),
+                    ("x * s", (x.clone() * s).to_vec(), map(&a, |v| v.r_mul(s))),
+                    ("s * &x", (s * &x).to_vec(), map(&a, |v| s.r_mul(v))),
+                    ("s * x", (s * x.clone()).to_vec(), map(&a, |v| s.r_mul(v))),
+                ];
+                for (what, got, want) in cases {
+                    check(what, &got, &want)?;
+                }
+                let mut t = x.clone();
+                t += s;
+                check("x += s", &t.to_vec(), &map(&a, |v| v.r_add(s)))?;
+                let mut t = x.clone();
+                t -= s;
+                check("x -= s", &t.to_vec(), &map(&a, |v| v.r_sub(s)))?;
+                let mut t = x.clone();
+                t *= s;
+                check("x *= s", &t.to_vec(), &map(&a, |v| v.r_mul(s)))?;
+                $(
+                    let _: $div;
+                    let cases: Vec<(&str, Vec<$t>, Vec<$t>)> = vec![
+                        ("&x / s", (&x / s).to_vec(), map(&a, |v| v / s)),
+                        ("x / s", (x.clone() / s).to_vec(), map(&a, |v| v / s)),
+                        ("s / &x", (s / &x).to_vec(), map(&a, |v| s / v)),
+                        ("s / x", (s / x.clone()).to_vec(), map(&a, |v| s / v)),
+                    ];
+                    for (what, got, want) in cases {
+                        check(what, &got, &want)?;
+                    }
+                    let mut t = x.clone();
+                    t /= s;
+                    check("x /= s", &t.to_vec(), &map(&a, |v| v / s))?;
+                )?
+                check("x after scalar ops", &x.to_vec(), &a)?;
+            }
+        }
+    };
+}
+scalar_props!(f32_scalar_ops_rank2, f32, Rank2<3, 5>, ());
+scalar_props!(f32_scalar_ops_rank0, f32, Rank0, ());
+scalar_props!(f64_scalar_ops_rank3, f64, Rank3<2, 3, 4>, ());
+scalar_props!(i32_scalar_ops_rank1, i32, Rank1<7>);
+scalar_props!(i64_scalar_ops_rank4, i64, Rank4<2, 1, 3, 2>);
+scalar_props!(i32_scalar_ops_empty, i32, Rank2<0, 3>);
+
+fn transpose_ref<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
+    (0..n * m).map(|i| v[(i % m) * n + i / m]).collect()
+}
+
+proptest! {
+    #![proptest_config(cfg(48))]
+
+    /// Ops on transposed and narrowed (non-contiguous) inputs read the view's values.
+    #[test]
+    fn non_contiguous_inputs(a in vals::<f32>(15), s in f32::arb(), lo in f32::bound()) {
+        let base = Tensor::<Rank2<5, 3>>::from_vec(a.clone()).unwrap();
+        let x = base.t();
+        let at = transpose_ref(&a, 5, 3);
+        check("t().neg()", &x.neg().to_vec(), &map(&at, f32::r_neg))?;
+        check("t().abs()", &x.abs().to_vec(), &map(&at, f32::r_abs))?;
+        check("t().clamp", &x.clamp(Some(lo), Some(lo + 1.0)).to_vec(), &map(&at, |v| clamp_ref(v, Some(lo), Some(lo + 1.0))))?;
+        check("t() * s", &(&x * s).to_vec(), &map(&at, |v| v * s))?;
+        check("s - t()", &(s - &x).to_vec(), &map(&at, |v| s - v))?;
+        let a64 = map(&at, f64::from);
+        check_close("t().exp()", &at, &x.exp().to_vec(), &map(&a64, f64::exp))?;
+        check_close("t().tanh()", &at, &x.tanh().to_vec(), &map(&a64, f64::tanh))?;
+        let col = base.narrow::<1, 2, 1>(); // [5, 1]: column 2
+        let ca: Vec<f32> = (0..5).map(|i| a[i * 3 + 2]).collect();
+        check("narrow + s", &(&col + s).to_vec(), &map(&ca, |v| v + s))?;
+        check_close("narrow sigmoid", &ca, &col.sigmoid().to_vec(), &map(&map(&ca, f64::from), sigmoid_ref))?;
+        let mut v = base.t();
+        v.mul_scalar_(s);
+        check("t().mul_scalar_", &v.to_vec(), &map(&at, |v| v * s))?;
+        check("base after view mul_scalar_", &base.to_vec(), &a)?;
+    }
+}
+
+#[test]
+fn integer_edges_wrap() {
+    let x = tensor([i32::MIN, i32::MAX, -1, 0]);
+    assert_eq!(x.abs().to_vec(), vec![i32::MIN, i32::MAX, 1, 0]);
+    assert_eq!((-&x).to_vec(), vec![i32::MIN, -i32::MAX, 1, 0]);
+    assert_eq!(x.neg().to_vec(), vec![i32::MIN, -i32::MAX, 1, 0]);
+    assert_eq!((&x + 1).to_vec(), vec![i32::MIN + 1, i32::MIN, 0, 1]);
+    assert_eq!((0 - &x).to_vec(), vec![i32::MIN, -i32::MAX, 1, 0]);
+    assert_eq!((&x * -1).to_vec(), vec![i32::MIN, -i32::MAX, 1, 0]);
+    let y = tensor([i64::MIN, i64::MAX]);
+    assert_eq!(y.abs().to_vec(), vec![i64::MIN, i64::MAX]);
+    assert_eq!((-y.clone()).to_vec(), vec![i64::MIN, -i64::MAX]);
+    assert_eq!((y.clone() - 1).to_vec(), vec![i64::MAX, i64::MAX - 1]);
+    assert_eq!((&y * 2).to_vec(), vec![0, -2]);
+    let mut z = tensor([i32::MAX]);
+    z += 1;
+    assert_eq!(z.to_vec(), vec![i32::MIN]);
+}
+
+#[test]
+fn clamp_nan_and_crossed_bounds() {
+    let x = tensor([f32::NAN, -2.0, 0.5, 3.0, f32::NEG_INFINITY, f32::INFINITY]);
+    let c = x.clamp(Some(0.0), Some(1.0)).to_vec();
+    assert!(c[0].is_nan());
+    assert_eq!(&c[1..], &[0.0, 0.5, 1.0, 0.0, 1.0]);
+    assert!(x.relu().to_vec()[0].is_nan());
+    assert!(x.clamp_min(0.0).to_vec()[0].is_nan());
+    assert!(x.clamp_max(0.0).to_vec()[0].is_nan());
+    // torch.clamp(x, min=2, max=1) is 1 everywhere (max wins).
+    let c = x.clamp(Some(2.0), Some(1.0)).to_vec();
+    assert!(c[0].is_nan());
+    assert_eq!(&c[1..], &[1.0; 5]);
+    let i = tensor([-5i64, 0, 5]);
+    assert_eq!(i.clamp(Some(3), Some(-3)).to_vec(), vec![-3, -3, -3]);
+    assert_eq!(i.relu().to_vec(), vec![0, 0, 5]);
+}
+
+#[test]
+fn float_function_special_values() {
+    let x = tensor([
+        0.0f64,
+        -0.0,
+        -1.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ]);
+    let log = x.log().to_vec();
+    assert_eq!(&log[..2], &[f64::NEG_INFINITY, f64::NEG_INFINITY]);
+    assert!(log[2].is_nan() && log[5].is_nan());
+    assert_eq!(log[3], f64::INFINITY);
+    let sqrt = x.sqrt().to_vec();
+    assert_eq!(sqrt[0].to_bits(), 0.0f64.to_bits());
+    assert_eq!(sqrt[1].to_bits(), (-0.0f64).to_bits());
+    assert!(sqrt[2].is_nan());
+    let exp = x.exp().to_vec();
+    assert_eq!(&exp[..5], &[1.0, 1.0, (-1.0f64).exp(), f64::INFINITY, 0.0]);
+    let sig = x.sigmoid().to_vec();
+    assert_eq!(&sig[..2], &[0.5, 0.5]);
+    assert_eq!(&sig[3..5], &[1.0, 0.0]);
+    assert!(sig[5].is_nan());
+    let tanh = x.tanh().to_vec();
+    assert_eq!(&tanh[3..5], &[1.0, -1.0]);
+    // pow(0) is 1 even for NaN and infinities, as in C and PyTorch.
+    assert_eq!(x.pow(0.0).to_vec(), vec![1.0; 6]);
+    let p = tensor([-2.0f32, 4.0, -8.0]).pow(2.0).to_vec();
+    assert_eq!(p, vec![4.0, 16.0, 64.0]);
+    assert!(tensor([-4.0f32]).pow(0.5).to_vec()[0].is_nan());
+    // Scalar division by zero.
+    let q = (tensor([1.0f32, -1.0, 0.0]) / 0.0).to_vec();
+    assert_eq!(&q[..2], &[f32::INFINITY, f32::NEG_INFINITY]);
+    assert!(q[2].is_nan());
+    let r = (1.0f32 / tensor([0.0f32, -0.0])).to_vec();
+    assert_eq!(r, vec![f32::INFINITY, f32::NEG_INFINITY]);
+}
+
+#[test]
+fn sigmoid_of_large_negative_f32_is_tiny_not_nan() {
+    // e^100 overflows f32; the result must still be a number in [0, 1].
+    let s = tensor([-100.0f32, -88.0, 100.0]).sigmoid().to_vec();
+    assert!(s.iter().all(|v| (0.0..=1.0).contains(v)), "{s:?}");
+    assert!(s[0] < 1e-37 && s[1] < 1e-37 && s[1] > 0.0);
+    assert_eq!(s[2], 1.0);
+}
+
+#[test]
+#[ignore = "BUG: abs(-0.0) returns -0.0 (sign bit kept); PyTorch and f32::abs give +0.0"]
+fn abs_clears_the_sign_of_negative_zero() {
+    let a = tensor([-0.0f32, 0.0, -1.5]).abs().to_vec();
+    let bits: Vec<u32> = a.iter().map(|v| v.to_bits()).collect();
+    assert_eq!(
+        bits,
+        vec![0.0f32.to_bits(), 0.0f32.to_bits(), 1.5f32.to_bits()]
+    );
+    let b = tensor([-0.0f64]).abs().to_vec();
+    assert_eq!(b[0].to_bits(), 0.0f64.to_bits());
+}
+
+#[test]
+fn lesson_relu_clamp() {
+    // h_relu = h.clamp(min=0)
+    let h = Tensor::<Rank2<2, 3>>::from_vec(vec![-1.0, 0.5, 2.0, -0.25, 0.0, 7.0]).unwrap();
+    assert_eq!(
+        h.clamp(Some(0.0), None).to_vec(),
+        vec![0.0, 0.5, 2.0, 0.0, 0.0, 7.0]
+    );
+    assert_eq!(h.relu().to_vec(), h.clamp_min(0.0).to_vec());
+    // loss = (y_pred - y).pow(2).sum() pieces: 2.0 * x and x.pow(2)
+    assert_eq!((2.0 * &h).to_vec(), vec![-2.0, 1.0, 4.0, -0.5, 0.0, 14.0]);
+    assert_eq!(h.pow(2.0).to_vec(), vec![1.0, 0.25, 4.0, 0.0625, 0.0, 49.0]);
+}
