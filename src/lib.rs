@@ -24,6 +24,7 @@ pub mod device;
 pub mod dtype;
 pub mod error;
 pub mod layout;
+pub mod nn;
 pub mod npy;
 pub mod ops;
 pub(crate) mod print;

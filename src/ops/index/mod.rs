@@ -118,7 +118,7 @@ where
 /// Shapes that concatenate along `AX`, and the result.
 #[diagnostic::on_unimplemented(
     message = "cannot concatenate `{Self}` and `{R}` along dimension {AX}",
-    label = "the shapes must be equal in every dimension but {AX}, and the joined size within typenum's map",
+    label = "the shapes must match in every dimension but {AX}, and the joined size must be in typenum's map",
     note = "the sum of the two sizes is computed at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
 )]
 pub trait Cat<R: Shape, const AX: usize>: Shape {

@@ -1,0 +1,76 @@
+//! Loss functions.
+use crate::device::Device;
+use crate::dtype::FloatDtype;
+use crate::ops::arith::BinaryOp;
+use crate::shape::{Rank0, Shape};
+use crate::tensor::Tensor;
+
+/// How a loss combines the per-element losses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Reduction {
+    /// The average (PyTorch's default).
+    #[default]
+    Mean,
+    /// The sum (the lesson's `reduction='sum'`).
+    Sum,
+}
+
+/// `nn.MSELoss(reduction=…)`: the squared error between a prediction and a target of the
+/// same shape (checked by the types).
+///
+/// ```
+/// use typetensor::nn::{MSELoss, Reduction};
+/// use typetensor::tensor;
+/// let loss_fn = MSELoss::new(Reduction::Sum); // nn.MSELoss(reduction='sum')
+/// let loss = loss_fn.forward(&tensor([1.0f32, 2.0]), &tensor([0.0f32, 0.0]));
+/// assert_eq!(loss.item(), 5.0);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MSELoss {
+    /// Sum or mean.
+    pub reduction: Reduction,
+}
+
+impl MSELoss {
+    /// A loss with this reduction.
+    pub fn new(reduction: Reduction) -> Self {
+        MSELoss { reduction }
+    }
+
+    /// `loss_fn(input, target)`: a one-element tensor, recorded as `MseLossBackward0`.
+    pub fn forward<S: Shape, E: FloatDtype, D: Device>(
+        &self,
+        input: &Tensor<S, E, D>,
+        target: &Tensor<S, E, D>,
+    ) -> Tensor<Rank0, E, D> {
+        let reduction = self.reduction;
+        let n = E::from_f64(input.numel() as f64);
+        let loss = crate::autograd::no_grad(|| {
+            let sq = (input - target).pow(E::one() + E::one()).sum();
+            match reduction {
+                Reduction::Sum => sq,
+                Reduction::Mean => sq.div_scalar(n),
+            }
+        });
+        let (ri, rt) = (input.raw(), target.raw());
+        loss.record2(
+            "MseLossBackward0",
+            input,
+            target,
+            move |g, need_input, need_target| {
+                // d/d input = 2 (input - target) · g (/ n for the mean)
+                let two = E::one() + E::one();
+                let scale = match reduction {
+                    Reduction::Sum => two,
+                    Reduction::Mean => two / n,
+                };
+                let d = ri
+                    .binary(BinaryOp::Sub, &rt)?
+                    .mul_scalar(scale)?
+                    .binary(BinaryOp::Mul, g)?;
+                let gt = if need_target { Some(d.neg()?) } else { None };
+                Ok((need_input.then_some(d), gt))
+            },
+        )
+    }
+}

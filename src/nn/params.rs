@@ -1,0 +1,178 @@
+//! Making a module's parameters visible: [`Parameters`] lists every parameter tensor with
+//! its PyTorch `state_dict` name (`linear1.weight`), shape-erased as [`AnyParam`] so that
+//! one list holds a `Rank2<100, 1000>` weight and a `Rank1<100>` bias. A custom module gets
+//! it in one line with [`parameters!`](crate::parameters).
+use std::any::Any;
+
+use crate::autograd::Raw;
+use crate::device::{Cpu, Device};
+use crate::dtype::FloatDtype;
+use crate::shape::{Dims, Shape};
+use crate::tensor::Tensor;
+
+/// A parameter tensor of any shape (implemented for every float [`Tensor`]).
+pub trait AnyParam<E: FloatDtype, D: Device>: Send + Sync {
+    /// The parameter's dimensions.
+    fn dims(&self) -> Dims;
+    /// Whether it records gradients.
+    fn requires_grad(&self) -> bool;
+    /// Clears its gradient (`param.grad = None`).
+    fn zero_grad(&self);
+    /// `param -= lr * param.grad`, the lesson's manual update (call inside `no_grad`).
+    /// A parameter without a gradient is left as it is.
+    fn sub_scaled_grad_(&mut self, lr: E);
+    /// The tensor itself, to downcast to its concrete `Tensor<S, E, D>`.
+    fn as_any(&self) -> &dyn Any;
+    /// The tensor itself, mutably.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    #[doc(hidden)]
+    fn raw_value(&self) -> Raw<E, D>;
+    #[doc(hidden)]
+    fn raw_grad(&self) -> Option<Raw<E, D>>;
+    /// Replaces the values (same dims), keeping the tensor's identity and gradient.
+    #[doc(hidden)]
+    fn set_raw_value(&mut self, value: Raw<E, D>);
+}
+
+impl<S: Shape, E: FloatDtype, D: Device> AnyParam<E, D> for Tensor<S, E, D> {
+    fn dims(&self) -> Dims {
+        Tensor::dims(self)
+    }
+    fn requires_grad(&self) -> bool {
+        Tensor::requires_grad(self)
+    }
+    fn zero_grad(&self) {
+        Tensor::zero_grad(self);
+    }
+    fn sub_scaled_grad_(&mut self, lr: E) {
+        if let Some(g) = self.grad() {
+            *self -= &g.mul_scalar(lr);
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn raw_value(&self) -> Raw<E, D> {
+        self.raw()
+    }
+    fn raw_grad(&self) -> Option<Raw<E, D>> {
+        self.grad().map(|g| g.raw())
+    }
+    fn set_raw_value(&mut self, value: Raw<E, D>) {
+        debug_assert_eq!(value.dims(), Tensor::dims(self));
+        self.storage = value.storage;
+        self.layout = value.layout;
+    }
+}
+
+/// One parameter and its `state_dict` name.
+pub struct Param<'a, E: FloatDtype = f32, D: Device = Cpu> {
+    /// PyTorch's name, e.g. `"0.weight"` in a `Sequential`, `"linear1.weight"` in a struct.
+    pub name: String,
+    /// The parameter tensor.
+    pub tensor: &'a mut dyn AnyParam<E, D>,
+}
+
+/// One parameter, read-only.
+pub struct ParamRef<'a, E: FloatDtype = f32, D: Device = Cpu> {
+    /// PyTorch's name.
+    pub name: String,
+    /// The parameter tensor.
+    pub tensor: &'a dyn AnyParam<E, D>,
+}
+
+/// A module whose parameter tensors optimizers can update: `model.parameters()`.
+pub trait Parameters<E: FloatDtype = f32, D: Device = Cpu> {
+    /// Every parameter with its name, in a fixed order.
+    fn parameters(&self) -> Vec<ParamRef<'_, E, D>>;
+    /// Every parameter, mutably, in the same order.
+    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>>;
+    /// `model.zero_grad()`: clears every parameter's gradient.
+    fn zero_grad(&self) {
+        for p in self.parameters() {
+            p.tensor.zero_grad();
+        }
+    }
+    /// The number of parameter elements.
+    fn num_parameters(&self) -> usize {
+        self.parameters()
+            .iter()
+            .map(|p| p.tensor.dims().numel())
+            .sum()
+    }
+}
+
+/// Prefixes names with `prefix.` (a struct field or a `Sequential` index).
+pub fn prefixed<'a, E: FloatDtype, D: Device>(
+    prefix: &str,
+    params: Vec<Param<'a, E, D>>,
+) -> Vec<Param<'a, E, D>> {
+    params
+        .into_iter()
+        .map(|p| Param {
+            name: format!("{prefix}.{}", p.name),
+            tensor: p.tensor,
+        })
+        .collect()
+}
+
+/// Read-only twin of [`prefixed`].
+pub fn prefixed_ref<'a, E: FloatDtype, D: Device>(
+    prefix: &str,
+    params: Vec<ParamRef<'a, E, D>>,
+) -> Vec<ParamRef<'a, E, D>> {
+    params
+        .into_iter()
+        .map(|p| ParamRef {
+            name: format!("{prefix}.{}", p.name),
+            tensor: p.tensor,
+        })
+        .collect()
+}
+
+/// Implements [`Parameters`] for a struct by listing its module fields: the one line a
+/// custom module needs (PyTorch finds them by reflection).
+///
+/// ```
+/// use typetensor::nn::{Linear, Module, Parameters};
+/// use typetensor::{Rank2, Tensor};
+///
+/// struct TwoLayerNet {
+///     linear1: Linear<1000, 100>,
+///     linear2: Linear<100, 10>,
+/// }
+/// typetensor::parameters!(TwoLayerNet { linear1, linear2 });
+///
+/// let net = TwoLayerNet { linear1: Linear::no_bias(), linear2: Linear::no_bias() };
+/// let names: Vec<String> = net.parameters().into_iter().map(|p| p.name).collect();
+/// assert_eq!(names, ["linear1.weight", "linear2.weight"]);
+/// ```
+#[macro_export]
+macro_rules! parameters {
+    ($ty:ty { $($field:ident),* $(,)? }) => {
+        $crate::parameters!($ty [f32, $crate::Cpu] { $($field),* });
+    };
+    ($ty:ty [$e:ty, $d:ty] { $($field:ident),* $(,)? }) => {
+        impl $crate::nn::Parameters<$e, $d> for $ty {
+            fn parameters(&self) -> ::std::vec::Vec<$crate::nn::ParamRef<'_, $e, $d>> {
+                let mut all = ::std::vec::Vec::new();
+                $(all.extend($crate::nn::prefixed_ref(
+                    stringify!($field),
+                    $crate::nn::Parameters::<$e, $d>::parameters(&self.$field),
+                ));)*
+                all
+            }
+            fn parameters_mut(&mut self) -> ::std::vec::Vec<$crate::nn::Param<'_, $e, $d>> {
+                let mut all = ::std::vec::Vec::new();
+                $(all.extend($crate::nn::prefixed(
+                    stringify!($field),
+                    $crate::nn::Parameters::<$e, $d>::parameters_mut(&mut self.$field),
+                ));)*
+                all
+            }
+        }
+    };
+}
