@@ -35,6 +35,9 @@ pub enum Error {
     EmptyReduction,
     /// A `.npy` stream could not be read or written.
     Npy(NpyError),
+    /// A weights file does not fit the model (a missing, unexpected or mis-shaped
+    /// parameter, another dtype) or is not a valid safetensors file.
+    Checkpoint(String),
     /// A file could not be opened or written.
     Io(std::io::Error),
     /// `backward()` was called where there is no graph to run.
@@ -88,6 +91,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::Npy(e) => write!(f, ".npy: {e}"),
+            Error::Checkpoint(msg) => write!(f, "weights file: {msg}"),
             Error::Io(e) => write!(f, "i/o: {e}"),
             Error::Autograd(msg) => write!(f, "autograd: {msg}"),
             Error::Device(msg) => write!(f, "device: {msg}"),

@@ -5,12 +5,14 @@ pub mod init;
 mod linear;
 mod loss;
 mod params;
+mod safetensors;
 mod sequential;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use params::{AnyParam, Param, ParamRef, Parameters, prefixed, prefixed_ref};
+pub use safetensors::{from_bytes, load, save, to_bytes};
 pub use sequential::{Chain, Features, Follows, Input, Sequential};
 
 /// A layer or model: `forward` maps an input of type `X` to `Self::Output`, so a wrong input

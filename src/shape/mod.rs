@@ -152,7 +152,8 @@ macro_rules! rank {
                 Dims::from_array([$($d),*])
             }
             fn from_dims(dims: &Dims) -> Option<Self> {
-                (dims.as_slice() == [$($d),*]).then_some($name)
+                let want: [usize; $rank] = [$($d),*];
+                (dims.as_slice() == want.as_slice()).then_some($name)
             }
         }
 
