@@ -23,7 +23,10 @@ pub fn main() {
 
     let mut result = Tensor::<Rank2<5, 3>>::empty();
     x.add_out(&y, &mut result);
-    cell("result = torch.empty(5, 3); torch.add(x, y, out=result); result", &result);
+    cell(
+        "result = torch.empty(5, 3); torch.add(x, y, out=result); result",
+        &result,
+    );
 
     y.add_(&x);
     cell("y.add_(x); y", &y);

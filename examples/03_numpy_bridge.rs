@@ -27,6 +27,9 @@ pub fn main() {
     // `from_numpy` moved the array's buffer into the tensor without a copy, so the lesson's
     // `np.add(a, 1, out=a)` is an in-place add through the tensor's array view.
     b.numpy_mut().mapv_inplace(|v| v + 1.0);
-    cell("a = np.ones(5); b = torch.from_numpy(a); np.add(a, 1, out=a); print(a)", b.numpy());
+    cell(
+        "a = np.ones(5); b = torch.from_numpy(a); np.add(a, 1, out=a); print(a)",
+        b.numpy(),
+    );
     cell("b", &b);
 }

@@ -10,8 +10,29 @@ mod operations;
 #[path = "03_numpy_bridge.rs"]
 mod numpy_bridge;
 
+#[path = "05_numpy_two_layer.rs"]
+mod numpy_two_layer;
+
+#[path = "06_tensor_two_layer.rs"]
+mod tensor_two_layer;
+
+#[path = "07_autograd_scalar.rs"]
+mod autograd_scalar;
+
+#[path = "08_autograd_two_layer.rs"]
+mod autograd_two_layer;
+
+#[path = "09_nn_sequential.rs"]
+mod nn_sequential;
+
 fn main() {
     tensors::main();
     operations::main();
     numpy_bridge::main();
+    // Stage 4 (CUDA tensors) arrives with the `cuda` feature.
+    numpy_two_layer::main();
+    tensor_two_layer::main();
+    autograd_scalar::main();
+    autograd_two_layer::main();
+    nn_sequential::main();
 }

@@ -36,6 +36,7 @@ pub use dtype::{DType, Dtype, FloatDtype, NumDtype};
 pub use error::{Error, Result};
 pub use shape::typenum_bridge::{Dim, Infer};
 pub use shape::{ConstShape, Rank0, Rank1, Rank2, Rank3, Rank4, Shape, Size};
+pub use print::PyFloat;
 pub use tensor::{Tensor, manual_seed, tensor};
 
 /// Everything a lesson-style program uses, in one import.

@@ -11,6 +11,9 @@
 #[cfg(test)]
 mod tests;
 
+mod py_float;
+pub use py_float::PyFloat;
+
 use std::ops::Range;
 
 /// `torch.set_printoptions(profile="default")`.

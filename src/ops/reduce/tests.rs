@@ -109,23 +109,30 @@ fn vals<E: El>(n: usize) -> impl Strategy<Value = Vec<E>> {
 
 /// PyTorch's `max`: NaN if any element is NaN.
 fn max_ref<E: El>(g: &[E]) -> E {
-    g.iter().copied().fold(g[0], |m, v| {
-        if m.is_nan_() || v.is_nan_() || v > m {
-            if m.is_nan_() { m } else { v }
-        } else {
-            m
+    let mut m = g[0];
+    for &v in g {
+        if m.is_nan_() {
+            break;
         }
-    })
+        if v.is_nan_() || v > m {
+            m = v;
+        }
+    }
+    m
 }
 
+/// PyTorch's `min`: NaN if any element is NaN.
 fn min_ref<E: El>(g: &[E]) -> E {
-    g.iter().copied().fold(g[0], |m, v| {
-        if m.is_nan_() || v.is_nan_() || v < m {
-            if m.is_nan_() { m } else { v }
-        } else {
-            m
+    let mut m = g[0];
+    for &v in g {
+        if m.is_nan_() {
+            break;
         }
-    })
+        if v.is_nan_() || v < m {
+            m = v;
+        }
+    }
+    m
 }
 
 /// PyTorch's `argmax`: the first NaN if there is one, else the first largest element.
@@ -258,7 +265,7 @@ macro_rules! mean_checks {
 }
 
 macro_rules! reduce_props {
-    ($($name:ident: $e:ident, $s:ty, [$($ax:literal),*] $(, $mean:ident)?;)*) => {
+    ($($name:ident: $e:ident, $s:ty, [$($ax:literal),*] $(, mean [$($mx:literal),*])?;)*) => {
         proptest! {
             #![proptest_config(cfg(64))]
             $(
@@ -268,23 +275,19 @@ macro_rules! reduce_props {
                     let dims = <$s as ConstShape>::DIMS;
                     check_all(&x, &a)?;
                     axis_checks!(x, a, dims, $e, [$($ax),*]);
-                    $(
-                        let $mean = ();
-                        let _ = $mean;
-                        mean_checks!(x, a, dims, $e, [$($ax),*]);
-                    )?
+                    $(mean_checks!(x, a, dims, $e, [$($mx),*]);)?
                 }
             )*
         }
     };
 }
 reduce_props! {
-    f32_rank1: f32, Rank1<7>, [0], mean;
-    f32_rank2: f32, Rank2<3, 5>, [0, 1], mean;
-    f32_rank3: f32, Rank3<2, 3, 4>, [0, 1, 2], mean;
-    f32_rank4: f32, Rank4<2, 1, 3, 2>, [0, 1, 2, 3], mean;
-    f64_rank2: f64, Rank2<3, 5>, [0, 1], mean;
-    f64_rank3: f64, Rank3<2, 3, 4>, [0, 1, 2], mean;
+    f32_rank1: f32, Rank1<7>, [0], mean [0];
+    f32_rank2: f32, Rank2<3, 5>, [0, 1], mean [0, 1];
+    f32_rank3: f32, Rank3<2, 3, 4>, [0, 1, 2], mean [0, 1, 2];
+    f32_rank4: f32, Rank4<2, 1, 3, 2>, [0, 1, 2, 3], mean [0, 1, 2, 3];
+    f64_rank2: f64, Rank2<3, 5>, [0, 1], mean [0, 1];
+    f64_rank3: f64, Rank3<2, 3, 4>, [0, 1, 2], mean [0, 1, 2];
     i32_rank1: i32, Rank1<7>, [0];
     i32_rank3: i32, Rank3<2, 3, 4>, [0, 1, 2];
     i64_rank2: i64, Rank2<3, 5>, [0, 1];

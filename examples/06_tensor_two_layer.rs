@@ -1,0 +1,52 @@
+//! Lesson stage 6: the same network with typetensor tensors and hand-written gradients.
+//! `train` is generic over every size and needs no where-clauses: the shapes check.
+//!
+//! Run: `cargo run --release --example 06_tensor_two_layer`
+use typetensor::prelude::*;
+use typetensor::PyFloat;
+
+/// The lesson's loop; calls `report(it, loss)` each iteration and returns (w1, w2).
+pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize>(
+    x: &Tensor<Rank2<N, D_IN>>,
+    y: &Tensor<Rank2<N, D_OUT>>,
+    mut w1: Tensor<Rank2<D_IN, H>>,
+    mut w2: Tensor<Rank2<H, D_OUT>>,
+    iterations: usize,
+    mut report: impl FnMut(usize, f32),
+) -> (Tensor<Rank2<D_IN, H>>, Tensor<Rank2<H, D_OUT>>) {
+    let learning_rate = 1e-6f32;
+    for it in 0..iterations {
+        // Forward pass
+        let h = x.mm(&w1); // N * H
+        let h_relu = h.clamp_min(0.0); // N * H
+        let y_pred = h_relu.mm(&w2); // N * D_out
+
+        // compute loss
+        let loss = (&y_pred - y).pow(2.0).sum().item();
+        report(it, loss);
+
+        // Backward pass
+        let grad_y_pred = 2.0 * (&y_pred - y);
+        let grad_w2 = h_relu.t().mm(&grad_y_pred);
+        let grad_h_relu = grad_y_pred.mm(&w2.t());
+        let mut grad_h = grad_h_relu.clone();
+        grad_h.masked_fill_(&h.lt_scalar(0.0), 0.0); // grad_h[h < 0] = 0
+        let grad_w1 = x.t().mm(&grad_h);
+
+        // update weights of w1 and w2
+        w1 -= learning_rate * &grad_w1;
+        w2 -= learning_rate * &grad_w2;
+    }
+    (w1, w2)
+}
+
+pub fn main() {
+    println!("== 6. Tensors with hand-written gradients ==\n");
+    manual_seed(6);
+    let x = Tensor::<Rank2<64, 1000>>::randn();
+    let y = Tensor::<Rank2<64, 10>>::randn();
+    let w1 = Tensor::<Rank2<1000, 100>>::randn();
+    let w2 = Tensor::<Rank2<100, 10>>::randn();
+    train(&x, &y, w1, w2, 500, |it, loss| println!("{it} {}", PyFloat(loss.into())));
+    println!();
+}

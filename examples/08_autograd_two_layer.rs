@@ -1,0 +1,51 @@
+//! Lesson stage 8: the two-layer network with autograd computing the gradients.
+//!
+//! Run: `cargo run --release --example 08_autograd_two_layer`
+use typetensor::PyFloat;
+use typetensor::autograd::no_grad;
+use typetensor::prelude::*;
+
+/// The lesson's loop; `w1` and `w2` must require grad. Calls `report(it, loss)` each
+/// iteration and returns (w1, w2).
+pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize>(
+    x: &Tensor<Rank2<N, D_IN>>,
+    y: &Tensor<Rank2<N, D_OUT>>,
+    mut w1: Tensor<Rank2<D_IN, H>>,
+    mut w2: Tensor<Rank2<H, D_OUT>>,
+    iterations: usize,
+    mut report: impl FnMut(usize, f32),
+) -> (Tensor<Rank2<D_IN, H>>, Tensor<Rank2<H, D_OUT>>) {
+    let learning_rate = 1e-6f32;
+    for it in 0..iterations {
+        // Forward pass
+        let y_pred = x.mm(&w1).clamp_min(0.0).mm(&w2);
+
+        // compute loss
+        let loss = (&y_pred - y).pow(2.0).sum(); // computation graph
+        report(it, loss.item());
+
+        // Backward pass
+        loss.backward();
+
+        // update weights of w1 and w2
+        no_grad(|| {
+            let (g1, g2) = (w1.grad().unwrap(), w2.grad().unwrap());
+            w1 -= learning_rate * &g1;
+            w2 -= learning_rate * &g2;
+            w1.zero_grad();
+            w2.zero_grad();
+        });
+    }
+    (w1, w2)
+}
+
+pub fn main() {
+    println!("== 8. Tensors and autograd ==\n");
+    manual_seed(8);
+    let x = Tensor::<Rank2<64, 1000>>::randn();
+    let y = Tensor::<Rank2<64, 10>>::randn();
+    let w1 = Tensor::<Rank2<1000, 100>>::randn().requires_grad_();
+    let w2 = Tensor::<Rank2<100, 10>>::randn().requires_grad_();
+    train(&x, &y, w1, w2, 500, |it, loss| println!("{it} {}", PyFloat(loss.into())));
+    println!();
+}
