@@ -61,6 +61,8 @@ pub fn main() {
     let y = randn(&mut rng, n, d_out);
     let w1 = randn(&mut rng, d_in, h);
     let w2 = randn(&mut rng, h, d_out);
-    train(&x, &y, w1, w2, 500, |it, loss| println!("{it} {}", PyFloat(loss)));
+    train(&x, &y, w1, w2, 500, |it, loss| {
+        println!("{it} {}", PyFloat(loss))
+    });
     println!();
 }

@@ -2,8 +2,8 @@
 //! `train` is generic over every size and needs no where-clauses: the shapes check.
 //!
 //! Run: `cargo run --release --example 06_tensor_two_layer`
-use typetensor::prelude::*;
 use typetensor::PyFloat;
+use typetensor::prelude::*;
 
 /// The lesson's loop; calls `report(it, loss)` each iteration and returns (w1, w2).
 pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize>(
@@ -47,6 +47,8 @@ pub fn main() {
     let y = Tensor::<Rank2<64, 10>>::randn();
     let w1 = Tensor::<Rank2<1000, 100>>::randn();
     let w2 = Tensor::<Rank2<100, 10>>::randn();
-    train(&x, &y, w1, w2, 500, |it, loss| println!("{it} {}", PyFloat(loss.into())));
+    train(&x, &y, w1, w2, 500, |it, loss| {
+        println!("{it} {}", PyFloat(loss.into()))
+    });
     println!();
 }

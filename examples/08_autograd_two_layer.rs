@@ -46,6 +46,8 @@ pub fn main() {
     let y = Tensor::<Rank2<64, 10>>::randn();
     let w1 = Tensor::<Rank2<1000, 100>>::randn().requires_grad_();
     let w2 = Tensor::<Rank2<100, 10>>::randn().requires_grad_();
-    train(&x, &y, w1, w2, 500, |it, loss| println!("{it} {}", PyFloat(loss.into())));
+    train(&x, &y, w1, w2, 500, |it, loss| {
+        println!("{it} {}", PyFloat(loss.into()))
+    });
     println!();
 }

@@ -55,6 +55,11 @@ pub fn main() {
     nn::init::normal_(&mut model.layers.2.weight, 0.0, 1.0);
     println!("{model:?}\n");
 
-    train(&mut model, &x, &y, 500, |it, loss| println!("{it} {}", PyFloat(loss.into())));
-    println!("\n>>> model[0].weight\nParameter containing:\n{}\n", model.layers.0.weight);
+    train(&mut model, &x, &y, 500, |it, loss| {
+        println!("{it} {}", PyFloat(loss.into()))
+    });
+    println!(
+        "\n>>> model[0].weight\nParameter containing:\n{}\n",
+        model.layers.0.weight
+    );
 }

@@ -25,6 +25,12 @@ mod autograd_two_layer;
 #[path = "09_nn_sequential.rs"]
 mod nn_sequential;
 
+#[path = "10_optim.rs"]
+mod optim;
+
+#[path = "11_custom_module.rs"]
+mod custom_module;
+
 fn main() {
     tensors::main();
     operations::main();
@@ -35,4 +41,6 @@ fn main() {
     autograd_scalar::main();
     autograd_two_layer::main();
     nn_sequential::main();
+    optim::main();
+    custom_module::main();
 }

@@ -27,6 +27,7 @@ pub mod layout;
 pub mod nn;
 pub mod npy;
 pub mod ops;
+pub mod optim;
 pub(crate) mod print;
 pub mod shape;
 pub mod tensor;
@@ -34,9 +35,9 @@ pub mod tensor;
 pub use device::{Cpu, Cuda, Device};
 pub use dtype::{DType, Dtype, FloatDtype, NumDtype};
 pub use error::{Error, Result};
+pub use print::PyFloat;
 pub use shape::typenum_bridge::{Dim, Infer};
 pub use shape::{ConstShape, Rank0, Rank1, Rank2, Rank3, Rank4, Shape, Size};
-pub use print::PyFloat;
 pub use tensor::{Tensor, manual_seed, tensor};
 
 /// Everything a lesson-style program uses, in one import.

@@ -160,6 +160,19 @@ impl Node {
     }
 }
 
+impl Drop for Node {
+    /// Frees a long graph without recursion: the default drop would free each input from
+    /// inside its consumer's drop, one stack frame per op, and overflow on deep graphs.
+    fn drop(&mut self) {
+        let mut stack: Vec<Arc<Node>> = self.inputs.drain(..).flatten().collect();
+        while let Some(node) = stack.pop() {
+            if let Ok(mut owned) = Arc::try_unwrap(node) {
+                stack.extend(owned.inputs.drain(..).flatten());
+            }
+        }
+    }
+}
+
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
 }

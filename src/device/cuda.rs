@@ -17,6 +17,7 @@ use crate::ops::{
     reduce::{ArgReduceOp, ReduceKernel, ReduceOp},
     unary::{FloatUnaryOp, UnaryKernel, UnaryOp},
 };
+use crate::optim::{AdamScalars, OptimKernel, RmspropScalars, SgdScalars};
 
 use super::DeviceStorage;
 
@@ -206,6 +207,43 @@ impl ReduceKernel for Cuda {
         _: &Layout,
         _: Option<usize>,
     ) -> Result<CudaStorage<i64>> {
+        match self.never {}
+    }
+}
+
+impl OptimKernel for Cuda {
+    fn sgd_step<E: FloatDtype>(
+        &self,
+        _: usize,
+        _: &mut CudaStorage<E>,
+        _: &CudaStorage<E>,
+        _: Option<&mut CudaStorage<E>>,
+        _: &SgdScalars<E>,
+    ) -> Result<()> {
+        match self.never {}
+    }
+    fn adam_step<E: FloatDtype>(
+        &self,
+        _: usize,
+        _: &mut CudaStorage<E>,
+        _: &CudaStorage<E>,
+        _: &mut CudaStorage<E>,
+        _: &mut CudaStorage<E>,
+        _: Option<&mut CudaStorage<E>>,
+        _: &AdamScalars<E>,
+    ) -> Result<()> {
+        match self.never {}
+    }
+    fn rmsprop_step<E: FloatDtype>(
+        &self,
+        _: usize,
+        _: &mut CudaStorage<E>,
+        _: &CudaStorage<E>,
+        _: &mut CudaStorage<E>,
+        _: Option<&mut CudaStorage<E>>,
+        _: Option<&mut CudaStorage<E>>,
+        _: &RmspropScalars<E>,
+    ) -> Result<()> {
         match self.never {}
     }
 }

@@ -30,6 +30,7 @@ pub trait Device:
     + IndexKernel
     + MatMulKernel
     + ReduceKernel
+    + crate::optim::OptimKernel
 {
 }
 
@@ -42,6 +43,7 @@ impl<D> Device for D where
         + IndexKernel
         + MatMulKernel
         + ReduceKernel
+        + crate::optim::OptimKernel
 {
 }
 

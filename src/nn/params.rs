@@ -150,13 +150,23 @@ pub fn prefixed_ref<'a, E: FloatDtype, D: Device>(
 /// let names: Vec<String> = net.parameters().into_iter().map(|p| p.name).collect();
 /// assert_eq!(names, ["linear1.weight", "linear2.weight"]);
 /// ```
+///
+/// A generic module lists its parameters after `impl`, in brackets:
+/// `typetensor::parameters!(impl[const H: usize] Net<H> { linear1, linear2 });`, and a model
+/// of another element type or device names them: `parameters!(Net [f64, Cpu] { .. })`.
 #[macro_export]
 macro_rules! parameters {
+    (impl[$($gen:tt)*] $ty:ty { $($field:ident),* $(,)? }) => {
+        $crate::parameters!(@impl [$($gen)*] $ty [f32, $crate::Cpu] { $($field),* });
+    };
     ($ty:ty { $($field:ident),* $(,)? }) => {
-        $crate::parameters!($ty [f32, $crate::Cpu] { $($field),* });
+        $crate::parameters!(@impl [] $ty [f32, $crate::Cpu] { $($field),* });
     };
     ($ty:ty [$e:ty, $d:ty] { $($field:ident),* $(,)? }) => {
-        impl $crate::nn::Parameters<$e, $d> for $ty {
+        $crate::parameters!(@impl [] $ty [$e, $d] { $($field),* });
+    };
+    (@impl [$($gen:tt)*] $ty:ty [$e:ty, $d:ty] { $($field:ident),* $(,)? }) => {
+        impl<$($gen)*> $crate::nn::Parameters<$e, $d> for $ty {
             fn parameters(&self) -> ::std::vec::Vec<$crate::nn::ParamRef<'_, $e, $d>> {
                 let mut all = ::std::vec::Vec::new();
                 $(all.extend($crate::nn::prefixed_ref(

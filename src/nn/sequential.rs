@@ -108,8 +108,7 @@ where
 {
     type Output = L0::Output;
     fn forward(&self, x: X) -> Self::Output {
-        let x = self.0.forward(x);
-        x
+        self.0.forward(x)
     }
 }
 
@@ -153,8 +152,7 @@ where
     type Output = L1::Output;
     fn forward(&self, x: X) -> Self::Output {
         let x = self.0.forward(x);
-        let x = self.1.forward(x);
-        x
+        self.1.forward(x)
     }
 }
 
@@ -206,8 +204,7 @@ where
     fn forward(&self, x: X) -> Self::Output {
         let x = self.0.forward(x);
         let x = self.1.forward(x);
-        let x = self.2.forward(x);
-        x
+        self.2.forward(x)
     }
 }
 
@@ -265,8 +262,7 @@ where
         let x = self.0.forward(x);
         let x = self.1.forward(x);
         let x = self.2.forward(x);
-        let x = self.3.forward(x);
-        x
+        self.3.forward(x)
     }
 }
 
@@ -337,8 +333,7 @@ where
         let x = self.1.forward(x);
         let x = self.2.forward(x);
         let x = self.3.forward(x);
-        let x = self.4.forward(x);
-        x
+        self.4.forward(x)
     }
 }
 
@@ -416,8 +411,7 @@ where
         let x = self.2.forward(x);
         let x = self.3.forward(x);
         let x = self.4.forward(x);
-        let x = self.5.forward(x);
-        x
+        self.5.forward(x)
     }
 }
 

@@ -31,11 +31,17 @@ impl fmt::Display for PyFloat {
         let sci = format!("{x:e}");
         let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
         let exp: i32 = exp.parse().unwrap_or(0);
-        let (sign, mantissa) = mantissa.strip_prefix('-').map_or(("", mantissa), |m| ("-", m));
+        let (sign, mantissa) = mantissa
+            .strip_prefix('-')
+            .map_or(("", mantissa), |m| ("-", m));
         let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
         if !(-4..16).contains(&exp) {
             let (head, tail) = digits.split_at(1);
-            let frac = if tail.is_empty() { String::new() } else { format!(".{tail}") };
+            let frac = if tail.is_empty() {
+                String::new()
+            } else {
+                format!(".{tail}")
+            };
             let esign = if exp < 0 { '-' } else { '+' };
             return write!(f, "{sign}{head}{frac}e{esign}{:02}", exp.abs());
         }

@@ -170,6 +170,34 @@ macro_rules! rank {
     };
 }
 
+/// A shape no tensor ever has. Shape rules give it a second, unusable impl: with two impls
+/// rustc reports a failed rule through its `on_unimplemented` message (naming the shapes)
+/// instead of unifying the one impl's parameters ("expected `1000`, found `999`") or
+/// listing typenum's internals.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShapeProbe;
+
+/// A second probe, for rules relating two shapes.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShapeProbe2;
+
+macro_rules! probe_shape {
+    ($($t:ident),*) => {$(
+        impl Shape for $t {
+            const RANK: usize = 0;
+            fn dims(&self) -> Dims {
+                Dims::from_array([])
+            }
+            fn from_dims(_: &Dims) -> Option<Self> {
+                None
+            }
+        }
+    )*};
+}
+probe_shape!(ShapeProbe, ShapeProbe2);
+
 rank!(
     /// The shape of a scalar (0-d) tensor: `torch.tensor(2.0)`.
     Rank0, 0, []

@@ -90,6 +90,11 @@ to_tn_spec!(A, B, C);
 to_tn_spec!(A, B, C, D);
 
 /// A typenum tuple back to a shape type.
+#[diagnostic::on_unimplemented(
+    message = "a computed dimension is outside typenum's const map, so it cannot become a `RankN<..>` parameter",
+    label = "the result of this view has a dimension outside 0..=1024, the powers of two or ten, or 3600",
+    note = "use `view_any::<RankN<..>>()`, which checks the element count when the program is built"
+)]
 pub trait TnToRank {
     /// The shape, e.g. `Rank2<5, 3>`.
     type Shape: ConstShape;
@@ -99,6 +104,7 @@ impl TnToRank for () {
 }
 macro_rules! tn_to_rank {
     ($name:ident, [$($t:ident $d:ident),+]) => {
+        #[diagnostic::do_not_recommend]
         impl<$($t,)+ $(const $d: usize),+> TnToRank for ($($t,)+)
         where
             $($t: FromTn<Dim = Dim<$d>>,)+

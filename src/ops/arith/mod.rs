@@ -101,6 +101,22 @@ suffix_broadcast!([A, B, C] Rank3<A, B, C>, [B, C] Rank2<B, C>);
 suffix_broadcast!([A, B, C, D] Rank4<A, B, C, D>, [C, D] Rank2<C, D>);
 suffix_broadcast!([A, B, C, D] Rank4<A, B, C, D>, [B, C, D] Rank3<B, C, D>);
 
+/// Shapes `Rhs` that broadcast onto `Self` without changing it: the rule of the in-place
+/// forms (`add_`, `+=`, `copy_`, `masked_fill_`), whose result keeps the left shape.
+#[diagnostic::on_unimplemented(
+    message = "a `{Rhs}` operand cannot be broadcast onto a `{Self}` tensor in place",
+    label = "the in-place result keeps the shape `{Self}`, so the right side must broadcast onto it",
+    note = "in-place ops accept an equal shape or one equal to the trailing dimensions of the left (a `Rank1<N>` onto `Rank2<M, N>`), never a larger one"
+)]
+pub trait BroadcastInto<Rhs: Shape>: Shape {}
+
+#[diagnostic::do_not_recommend]
+impl<S: Shape + Broadcast<R, Output = S>, R: Shape> BroadcastInto<R> for S {}
+
+// An unusable second impl (see `ShapeProbe`), so failures use the message above.
+#[diagnostic::do_not_recommend]
+impl BroadcastInto<crate::shape::ShapeProbe2> for crate::shape::ShapeProbe {}
+
 /// The shape of `a op b` for tensor shapes `A` and `B`: `Tensor<BroadcastOf<A, B>>`.
 pub type BroadcastOf<A, B> = <A as Broadcast<B>>::Output;
 
@@ -131,9 +147,13 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         rhs: &Tensor<S2, E, D>,
     ) -> Result<()>
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
-        let new = self.try_binary(op, rhs)?;
+        let lb = rhs.layout.broadcast_to(self.dims());
+        let storage = self
+            .device
+            .binary(op, &self.storage, &self.layout, &rhs.storage, &lb)?;
+        let new = backward::record(self.with_storage(storage), op, self, rhs);
         self.assign(new);
         Ok(())
     }
@@ -207,7 +227,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// ```
     pub fn add_<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> &mut Self
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
         expect_device(self.try_binary_assign(BinaryOp::Add, rhs));
         self
@@ -216,7 +236,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// `x.sub_(y)`.
     pub fn sub_<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> &mut Self
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
         expect_device(self.try_binary_assign(BinaryOp::Sub, rhs));
         self
@@ -225,7 +245,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// `x.mul_(y)`.
     pub fn mul_<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> &mut Self
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
         expect_device(self.try_binary_assign(BinaryOp::Mul, rhs));
         self
@@ -287,7 +307,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// `x.div_(y)`.
     pub fn div_<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> &mut Self
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
         expect_device(self.try_binary_assign(BinaryOp::Div, rhs));
         self
@@ -340,14 +360,14 @@ macro_rules! tensor_operator {
                 expect_device(self.try_binary(BinaryOp::$op, &rhs))
             }
         }
-        impl<S: Shape + Broadcast<S2, Output = S>, S2: Shape, E: $bound, D: Device>
+        impl<S: Shape + BroadcastInto<S2>, S2: Shape, E: $bound, D: Device>
             $assign_trait<&Tensor<S2, E, D>> for Tensor<S, E, D>
         {
             fn $assign(&mut self, rhs: &Tensor<S2, E, D>) {
                 expect_device(self.try_binary_assign(BinaryOp::$op, rhs));
             }
         }
-        impl<S: Shape + Broadcast<S2, Output = S>, S2: Shape, E: $bound, D: Device>
+        impl<S: Shape + BroadcastInto<S2>, S2: Shape, E: $bound, D: Device>
             $assign_trait<Tensor<S2, E, D>> for Tensor<S, E, D>
         {
             fn $assign(&mut self, rhs: Tensor<S2, E, D>) {

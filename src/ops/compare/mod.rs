@@ -5,7 +5,7 @@ use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::Dtype;
 use crate::layout::Layout;
-use crate::ops::arith::{Broadcast, BroadcastOf};
+use crate::ops::arith::{Broadcast, BroadcastInto, BroadcastOf};
 use crate::shape::Shape;
 use crate::tensor::{Tensor, expect_device};
 
@@ -136,7 +136,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// ```
     pub fn masked_fill<S2: Shape>(&self, mask: &Tensor<S2, bool, D>, value: E) -> Self
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
         expect_device(self.try_masked_fill(mask, value))
     }
@@ -144,7 +144,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// [`masked_fill`](Self::masked_fill) with device errors returned.
     pub fn try_masked_fill<S2: Shape>(&self, mask: &Tensor<S2, bool, D>, value: E) -> Result<Self>
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
         let dims = self.dims();
         let (fill, lf) = self.scalar_operand(value)?;
@@ -166,7 +166,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// `x.masked_fill_(mask, value)`: in place.
     pub fn masked_fill_<S2: Shape>(&mut self, mask: &Tensor<S2, bool, D>, value: E) -> &mut Self
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
         let new = self.masked_fill(mask, value);
         self.assign(new);
@@ -181,7 +181,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         other: &Tensor<S3, E, D>,
     ) -> Self
     where
-        S: Broadcast<S2, Output = S> + Broadcast<S3, Output = S>,
+        S: BroadcastInto<S2> + BroadcastInto<S3>,
     {
         let dims = self.dims();
         let storage = expect_device(self.device.select(

@@ -4,7 +4,7 @@ use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::{CastTo, Dtype};
 use crate::layout::Layout;
-use crate::ops::arith::Broadcast;
+use crate::ops::arith::BroadcastInto;
 use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
 use crate::tensor::{Tensor, expect_device};
 
@@ -59,7 +59,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// ```
     pub fn copy_<S2: Shape>(&mut self, src: &Tensor<S2, E, D>) -> &mut Self
     where
-        S: Broadcast<S2, Output = S>,
+        S: BroadcastInto<S2>,
     {
         let layout = src.layout.broadcast_to(self.dims());
         let new = self.with_storage(expect_device(self.device.contiguous(&src.storage, &layout)));
@@ -70,10 +70,10 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     }
 
     /// [`to_dtype`](Self::to_dtype) with device errors returned.
-    pub fn try_to_dtype<F: Dtype>(&self) -> Result<Tensor<S, F, D>>
+    pub fn try_to_dtype<F>(&self) -> Result<Tensor<S, F, D>>
     where
         E: CastTo<F>,
-        F: CastTo<E>,
+        F: Dtype + CastTo<E>,
     {
         let out = self.with_storage(self.device.cast::<E, F>(&self.storage, &self.layout)?);
         // Only float-to-float casts carry gradients, as in PyTorch: an integer or bool
@@ -92,10 +92,10 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// let x = tensor([1.7f32, -2.5]);
     /// assert_eq!(x.to_dtype::<i64>().to_vec(), vec![1, -2]);
     /// ```
-    pub fn to_dtype<F: Dtype>(&self) -> Tensor<S, F, D>
+    pub fn to_dtype<F>(&self) -> Tensor<S, F, D>
     where
         E: CastTo<F>,
-        F: CastTo<E>,
+        F: Dtype + CastTo<E>,
     {
         expect_device(self.try_to_dtype())
     }

@@ -14,7 +14,7 @@ use crate::ops::transpose::shape_of;
 use crate::shape::Dims;
 use crate::shape::axis::{DimAt, ReplaceDim};
 use crate::shape::typenum_bridge::{Dim, FromTn, SpecDim};
-use crate::shape::{Rank1, Shape};
+use crate::shape::{Rank1, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
 mod backward;
@@ -140,6 +140,21 @@ where
     S: ReplaceDim<AX, Joined<S, AX, K>>,
 {
     type Out = <S as ReplaceDim<AX, Joined<S, AX, K>>>::Out;
+}
+
+// Unusable second impls (see `ShapeProbe`): a size outside typenum's map is then reported with
+// the rule's own message instead of typenum's `Const<2000>: ToUInt`.
+#[diagnostic::do_not_recommend]
+impl<const AX: usize, const START: usize, const LEN: usize> Narrow<AX, START, LEN> for ShapeProbe {
+    type Out = ShapeProbe;
+}
+#[diagnostic::do_not_recommend]
+impl<const AX: usize, const START: usize> SliceFrom<AX, START> for ShapeProbe {
+    type Out = ShapeProbe;
+}
+#[diagnostic::do_not_recommend]
+impl<R: Shape, const AX: usize> Cat<R, AX> for ShapeProbe {
+    type Out = ShapeProbe;
 }
 
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {

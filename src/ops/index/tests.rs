@@ -294,6 +294,13 @@ proptest! {
         check("rank3 axis 1", &s.to_vec(), &pick_ref(&b, &d, 1, &k.iter().map(|&i| (i % 3) as usize).collect::<Vec<_>>()))?;
         let s: Tensor<Rank3<2, 3, 3>, i64> = z.index_select::<2, 3>(&Tensor::from_vec(k.clone()).unwrap()).unwrap();
         check("rank3 axis 2", &s.to_vec(), &pick_ref(&b, &d, 2, &u(&k)))?;
+        let v = Tensor::<Rank1<5>>::from_vec(a[..5].to_vec()).unwrap();
+        let s: Tensor<Rank1<4>> = v.index_select::<0, 4>(&Tensor::from_vec(r.clone()).unwrap()).unwrap();
+        check("rank1", &s.to_vec(), &pick_ref(&a[..5], &[5], 0, &u(&r)))?;
+        // An expanded (stride-0) input: row 1 of x repeated 4 times, columns picked.
+        let e = x.narrow::<0, 1, 1>().expand_dim::<0, 4>();
+        let s: Tensor<Rank2<4, 5>> = e.index_select::<1, 5>(&Tensor::from_vec(c.clone()).unwrap()).unwrap();
+        check("expanded", &s.to_vec(), &pick_ref(&a[3..6].repeat(4), &[4, 3], 1, &u(&c)))?;
         let p = z.permute::<2, 1, 0>(); // [4, 3, 2]
         let pa: Vec<i64> = (0..24).map(|f| b[(f % 2) * 12 + ((f / 2) % 3) * 4 + f / 6]).collect();
         let s: Tensor<Rank3<3, 3, 2>, i64> = p.index_select::<0, 3>(&Tensor::from_vec(k.clone()).unwrap()).unwrap();

@@ -5,7 +5,7 @@ use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::NumDtype;
 use crate::layout::Layout;
-use crate::shape::{Dims, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
+use crate::shape::{Dims, Rank0, Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
 mod backward;
@@ -51,10 +51,12 @@ pub trait Mm<Rhs: Shape>: Shape {
 impl<const M: usize, const K: usize, const N: usize> Mm<Rank2<K, N>> for Rank2<M, K> {
     type Output = Rank2<M, N>;
 }
-// A second impl only so that rustc reports a mismatch with `Mm`'s message (a lone impl makes
-// it unify the operand types and say "expected `3`, found `4`" without the shapes).
-impl<const M: usize> Mm<Rank0> for Rank2<M, 0> {
-    type Output = Rank2<M, 0>;
+// A second impl, unusable (no tensor has `ShapeProbe`), so that rustc reports a mismatch
+// with `Mm`'s message: a lone impl makes it unify the operands and say "expected `1000`,
+// found `999`" without the shapes.
+#[diagnostic::do_not_recommend]
+impl<const M: usize, const K: usize> Mm<ShapeProbe> for Rank2<M, K> {
+    type Output = ShapeProbe;
 }
 
 macro_rules! matmul_rule {

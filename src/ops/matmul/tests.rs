@@ -415,7 +415,7 @@ fn zero_size_inner_dimension_gives_zeros() {
     let bt = Tensor::<Rank2<4, 0>>::zeros().t();
     assert_eq!(at.mm(&bt).to_vec(), vec![0.0; 12]);
     let dot: Tensor<Rank0> = Tensor::<Rank1<0>>::zeros().matmul(&Tensor::<Rank1<0>>::zeros());
-    assert_eq!(dot.item(), 0.0);
+    assert_eq!(dot.to_vec(), vec![0.0]);
     let batched: Tensor<Rank3<2, 3, 4>, i64> =
         Tensor::<Rank3<2, 3, 0>, i64>::zeros().matmul(&Tensor::<Rank3<2, 0, 4>, i64>::zeros());
     assert_eq!(batched.to_vec(), vec![0; 24]);

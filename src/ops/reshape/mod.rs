@@ -11,7 +11,7 @@ use crate::ops::transpose::shape_of;
 use crate::shape::axis::{DimAt, InsertDim, ReplaceDim};
 use crate::shape::msg::Msg;
 use crate::shape::typenum_bridge::{Dim, Infer, Resolve, TnNumel, TnNumelOf, TnOf, TnToRank, ToTn};
-use crate::shape::{ConstShape, Shape};
+use crate::shape::{ConstShape, Rank1, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
 #[cfg(test)]
@@ -39,6 +39,13 @@ where
     Resolved<S, T>: TnToRank,
 {
     type Out = <Resolved<S, T> as TnToRank>::Shape;
+}
+
+// An unusable second impl (see `ShapeProbe`): a generic or unmapped dimension is then reported
+// with `ViewAs`'s message instead of typenum's `Const<B>: ToUInt`.
+#[diagnostic::do_not_recommend]
+impl<S: Shape> ViewAs<ShapeProbe> for S {
+    type Out = crate::shape::Rank0;
 }
 
 /// The shape of `x.view::<T>()` for `x` of shape `S`.
@@ -112,10 +119,11 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         self.view::<T>()
     }
 
-    /// `x.flatten()`: every element in one dimension.
-    pub fn flatten(&self) -> Tensor<Viewed<S, (Infer,)>, E, D>
+    /// `x.flatten()`: every element in one dimension. (`N` is inferred; it is a method
+    /// parameter so that a failed rule is reported with `ViewAs`'s message.)
+    pub fn flatten<const N: usize>(&self) -> Tensor<Rank1<N>, E, D>
     where
-        S: ViewAs<(Infer,)>,
+        S: ViewAs<(Infer,), Out = Rank1<N>>,
     {
         self.view::<(Infer,)>()
     }

@@ -176,6 +176,9 @@ proptest! {
         let v = Tensor::<Rank1<3>>::from_vec(a.clone()).unwrap();
         let e: Tensor<Rank2<3, 2>> = v.unsqueeze::<1>().expand_dim::<1, 2>();
         reshaped!("unsqueeze(1).expand", e, [3, 2], a.iter().flat_map(|&x| [x, x]).collect::<Vec<_>>());
+        // Expanding a transposed view: row.t() is [3, 1] with strides [1, 3].
+        let e: Tensor<Rank2<3, 5>> = row.t().expand_dim::<1, 5>();
+        reshaped!("t().expand", e, [3, 5], a.iter().flat_map(|&x| [x; 5]).collect::<Vec<_>>());
         // Expanding to size 1 and to size 0.
         let same: Tensor<Rank2<3, 1>> = col.expand_dim::<1, 1>();
         reshaped!("expand to 1", same, [3, 1], a);
@@ -207,7 +210,7 @@ fn zero_size_and_scalar_views() {
     let v: Tensor<Rank3<3, 0, 1>, i64> = e.t().unsqueeze::<2>();
     assert!(v.to_vec().is_empty());
     let s: Tensor<Rank0> = tensor([[2.5f32]]).view::<Rank0>();
-    assert_eq!(s.item(), 2.5);
+    assert_eq!(s.item().to_bits(), 2.5f32.to_bits());
     let r: Tensor<Rank3<1, 1, 1>> = tensor(2.5f32).view::<Rank3<1, 1, 1>>();
     assert_eq!(r.to_vec(), vec![2.5]);
 }

@@ -1,0 +1,394 @@
+//! `torch.optim`: optimizers that update a model's parameters from their gradients, with
+//! PyTorch's update formulas evaluated in PyTorch's order, so a trajectory matches
+//! `torch.optim` to the last bit of an `f32` (checked against PyTorch by the tests).
+//!
+//! | PyTorch | typetensor |
+//! |---|---|
+//! | `torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)` | [`SGD::new(1e-2).momentum(0.9)`](SGD) |
+//! | `torch.optim.Adam(model.parameters(), lr=1e-4)` | [`Adam::new(1e-4)`](Adam) |
+//! | `torch.optim.RMSprop(model.parameters())` | [`RMSprop::default()`](RMSprop) |
+//! | `optimizer.zero_grad()` | [`optimizer.zero_grad(&model)`](Optimizer::zero_grad) |
+//! | `optimizer.step()` | [`optimizer.step(&mut model)`](Optimizer::step) |
+//!
+//! An optimizer does not hold the parameters (Rust's borrows would then lock the model for
+//! the optimizer's lifetime); `zero_grad` and `step` take the model instead. Its state
+//! (momentum buffers, Adam's moments, step counts) is created on the first `step` for the
+//! model's parameters in [`Parameters`] order, and every later step checks that it is given
+//! the same model: a model whose parameters differ in number, name or shape is an `Err` from
+//! [`try_step`](Optimizer::try_step) (a panic from `step`), never a silent update with
+//! another parameter's state. Hyper-parameters are checked as PyTorch's constructors check
+//! them, at the first `step` (the builders cannot fail, so they chain):
+//! `SGD::new(0.1).nesterov(true)` without momentum is an `Err` from `try_step`.
+//!
+//! `step` panics on an error and `try_step` returns it, as [`Tensor::backward`] and
+//! [`Tensor::try_backward`]. A parameter without a gradient is skipped (its state is not
+//! even created), as in PyTorch. The update is not recorded by autograd and keeps every
+//! parameter's identity: it is still the same leaf, with the same `grad`.
+//!
+//! ```
+//! use typetensor::nn::{Linear, MSELoss, Module, ReLU, Reduction, Sequential};
+//! use typetensor::optim::{Adam, Optimizer};
+//! use typetensor::{Rank2, Tensor, manual_seed};
+//!
+//! manual_seed(0);
+//! let x = Tensor::<Rank2<64, 100>>::randn(); // x = torch.randn(N, D_in)
+//! let y = Tensor::<Rank2<64, 10>>::randn(); // y = torch.randn(N, D_out)
+//! let mut model = Sequential::new((Linear::<100, 50>::new(), ReLU, Linear::<50, 10>::new()));
+//! let loss_fn = MSELoss::new(Reduction::Sum); // torch.nn.MSELoss(reduction='sum')
+//!
+//! let mut optimizer = Adam::new(1e-3); // torch.optim.Adam(model.parameters(), lr=1e-3)
+//! let mut losses = Vec::new();
+//! for _t in 0..50 {
+//!     let y_pred = model.forward(&x); // y_pred = model(x)
+//!     let loss = loss_fn.forward(&y_pred, &y); // loss = loss_fn(y_pred, y)
+//!     losses.push(loss.item());
+//!     optimizer.zero_grad(&model); // optimizer.zero_grad()
+//!     loss.backward(); // loss.backward()
+//!     optimizer.step(&mut model); // optimizer.step()
+//! }
+//! assert!(losses[49] < losses[0] / 2.0);
+//! ```
+//!
+//! Devices: the arithmetic is one fused kernel per parameter and step ([`OptimKernel`],
+//! part of every [`Device`]): one pass over the parameter, its gradient and its state, where
+//! PyTorch's single-tensor path makes several.
+//!
+//! Not replicated: parameter groups (one learning rate and one set of hyper-parameters for
+//! the whole model; [`Optimizer::set_lr`] changes it, as a scheduler would), `foreach`,
+//! `fused`, `capturable` and `differentiable` (a tensor learning rate or betas), Adam's
+//! `decoupled_weight_decay` (AdamW), complex parameters, sparse gradients, `state_dict`,
+//! and `zero_grad(set_to_none=False)`.
+use std::sync::Arc;
+
+use crate::Result;
+use crate::autograd::Raw;
+use crate::device::{Cpu, Device, DeviceStorage};
+use crate::dtype::FloatDtype;
+use crate::error::Error;
+use crate::layout::Layout;
+use crate::nn::{AnyParam, Param, Parameters};
+use crate::shape::Dims;
+#[cfg(doc)]
+use crate::tensor::Tensor;
+
+mod adam;
+mod cpu;
+mod rmsprop;
+mod sgd;
+#[cfg(test)]
+mod tests;
+
+pub use adam::Adam;
+pub use rmsprop::RMSprop;
+pub use sgd::SGD;
+
+/// What every optimizer does: `optimizer.zero_grad()` and `optimizer.step()`, given the
+/// model (see the [module docs](self) for why the optimizer does not hold it).
+pub trait Optimizer<E: FloatDtype = f32, D: Device = Cpu> {
+    /// `optimizer.step()`, returning errors: the hyper-parameters are invalid (PyTorch's
+    /// constructor `ValueError`s), or `model` is not the model this optimizer's state was
+    /// created for. On an error nothing has changed.
+    fn try_step<M: Parameters<E, D> + ?Sized>(&mut self, model: &mut M) -> Result<()>;
+
+    /// `optimizer.step()`: updates every parameter of `model` that has a gradient. Panics
+    /// where [`try_step`](Self::try_step) returns an error.
+    #[track_caller]
+    fn step<M: Parameters<E, D> + ?Sized>(&mut self, model: &mut M) {
+        if let Err(e) = self.try_step(model) {
+            panic!("typetensor: {e}");
+        }
+    }
+
+    /// `optimizer.zero_grad()`: clears every parameter's gradient (`param.grad = None`, the
+    /// PyTorch 2 default `set_to_none=True`).
+    fn zero_grad<M: Parameters<E, D> + ?Sized>(&self, model: &M) {
+        model.zero_grad();
+    }
+
+    /// The learning rate (`optimizer.param_groups[0]['lr']`).
+    fn lr(&self) -> f64;
+
+    /// Sets the learning rate for the following steps, as a learning-rate scheduler does.
+    fn set_lr(&mut self, lr: f64);
+}
+
+/// The scalars of one [`SGD`] update, cast to the parameter's element type where PyTorch's
+/// kernels cast them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdScalars<E> {
+    /// `-lr` (the `alpha` of `param.add_(grad, alpha=-lr)`).
+    pub neg_lr: E,
+    /// `weight_decay`, `None` when it is zero (PyTorch then skips the term).
+    pub weight_decay: Option<E>,
+    /// `momentum` (used when a momentum buffer is given).
+    pub momentum: E,
+    /// `1 - dampening`, computed in f64 before the cast as in PyTorch.
+    pub one_minus_dampening: E,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+    /// Ascend instead of descend: the gradient is negated.
+    pub maximize: bool,
+    /// This step creates the momentum buffer (`buf = grad.clone()`) instead of updating it.
+    pub first_step: bool,
+}
+
+/// The scalars of one [`Adam`] update of one parameter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamScalars<E> {
+    /// `weight_decay` (L2, added to the gradient), `None` when zero.
+    pub weight_decay: Option<E>,
+    /// `1 - beta1`, the weight of `exp_avg.lerp_(grad, 1 - beta1)`.
+    pub one_minus_beta1: E,
+    /// `beta2`.
+    pub beta2: E,
+    /// `1 - beta2`.
+    pub one_minus_beta2: E,
+    /// `(1 - beta2 ** step) ** 0.5`.
+    pub bias_correction2_sqrt: E,
+    /// `-lr / (1 - beta1 ** step)`.
+    pub neg_step_size: E,
+    /// `eps`.
+    pub eps: E,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+/// The scalars of one [`RMSprop`] update.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RmspropScalars<E> {
+    /// `-lr`.
+    pub neg_lr: E,
+    /// `alpha`, the smoothing constant.
+    pub alpha: E,
+    /// `1 - alpha`.
+    pub one_minus_alpha: E,
+    /// `eps`.
+    pub eps: E,
+    /// `weight_decay`, `None` when zero.
+    pub weight_decay: Option<E>,
+    /// `momentum` (used when a momentum buffer is given).
+    pub momentum: E,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+/// Fused optimizer updates, in place: for each of the first `numel` elements, one read of
+/// the gradient and one read and write of the parameter and of each state buffer, with
+/// PyTorch's single-tensor arithmetic (its `add(alpha=)`, `lerp_` and `addcmul_` are fused
+/// multiply-adds on the CPU) in its order. Every buffer holds at least `numel` elements,
+/// element `i` of the parameter at index `i`; an optional buffer is present exactly when its
+/// feature is on (momentum, AMSGrad, centring).
+pub trait OptimKernel: DeviceStorage {
+    /// One `torch.optim.SGD` step (`_single_tensor_sgd`).
+    fn sgd_step<E: FloatDtype>(
+        &self,
+        numel: usize,
+        param: &mut Self::Storage<E>,
+        grad: &Self::Storage<E>,
+        momentum_buffer: Option<&mut Self::Storage<E>>,
+        scalars: &SgdScalars<E>,
+    ) -> Result<()>;
+
+    /// One `torch.optim.Adam` step (`_single_tensor_adam`).
+    #[allow(clippy::too_many_arguments)]
+    fn adam_step<E: FloatDtype>(
+        &self,
+        numel: usize,
+        param: &mut Self::Storage<E>,
+        grad: &Self::Storage<E>,
+        exp_avg: &mut Self::Storage<E>,
+        exp_avg_sq: &mut Self::Storage<E>,
+        max_exp_avg_sq: Option<&mut Self::Storage<E>>,
+        scalars: &AdamScalars<E>,
+    ) -> Result<()>;
+
+    /// One `torch.optim.RMSprop` step (`_single_tensor_rmsprop`).
+    #[allow(clippy::too_many_arguments)]
+    fn rmsprop_step<E: FloatDtype>(
+        &self,
+        numel: usize,
+        param: &mut Self::Storage<E>,
+        grad: &Self::Storage<E>,
+        square_avg: &mut Self::Storage<E>,
+        grad_avg: Option<&mut Self::Storage<E>>,
+        momentum_buffer: Option<&mut Self::Storage<E>>,
+        scalars: &RmspropScalars<E>,
+    ) -> Result<()>;
+}
+
+/// The error for hyper-parameters PyTorch's constructor rejects.
+pub(crate) fn invalid(optimizer: &str, msg: String) -> Error {
+    Error::Autograd(format!("{optimizer}: {msg}"))
+}
+
+/// Checks `0 <= value` (NaN fails) as PyTorch's `if not 0.0 <= value: raise ValueError`.
+pub(crate) fn non_negative(optimizer: &str, what: &str, value: f64) -> Result<()> {
+    if value >= 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(optimizer, format!("Invalid {what}: {value}")))
+    }
+}
+
+/// Converts a hyper-parameter to the element type, as PyTorch's kernels do.
+pub(crate) fn cast<E: FloatDtype>(v: f64) -> E {
+    E::from_f64(v)
+}
+
+/// The weight decay term, present when PyTorch's `if weight_decay != 0` is true.
+pub(crate) fn decay<E: FloatDtype>(weight_decay: f64) -> Option<E> {
+    (weight_decay != 0.0).then(|| cast(weight_decay))
+}
+
+/// One parameter's state and whose it is.
+struct Slot<T> {
+    name: String,
+    dims: Dims,
+    state: Option<T>,
+}
+
+/// Per-parameter optimizer state, by position, bound on the first step to that model's
+/// parameter names and shapes.
+pub(crate) struct ParamStates<T> {
+    slots: Option<Vec<Slot<T>>>,
+}
+
+impl<T> Default for ParamStates<T> {
+    fn default() -> Self {
+        ParamStates { slots: None }
+    }
+}
+
+impl<T> ParamStates<T> {
+    /// Refuses a model other than the one the state was created for.
+    fn check<E: FloatDtype, D: Device>(
+        &self,
+        optimizer: &str,
+        params: &[Param<'_, E, D>],
+    ) -> Result<()> {
+        let Some(slots) = &self.slots else {
+            return Ok(());
+        };
+        let hint = "an optimizer's state belongs to the model of its first step; \
+                    use a new optimizer for another model";
+        if slots.len() != params.len() {
+            return Err(Error::Autograd(format!(
+                "{optimizer}: the model has {} parameters, but this optimizer's state is for \
+                 a model with {} ({hint})",
+                params.len(),
+                slots.len()
+            )));
+        }
+        for (i, (slot, p)) in slots.iter().zip(params).enumerate() {
+            let dims = p.tensor.dims();
+            if slot.name != p.name || slot.dims != dims {
+                return Err(Error::Autograd(format!(
+                    "{optimizer}: parameter {i} is `{}` of shape {:?}, but this optimizer's \
+                     state is for `{}` of shape {:?} ({hint})",
+                    p.name,
+                    dims.as_slice(),
+                    slot.name,
+                    slot.dims.as_slice()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// One optimizer step over `model`: checks the model and every gradient's shape, then
+    /// for each parameter with a gradient creates its state with `init(device, numel)` if
+    /// it has none and runs `update(state, device, numel, param, grad)` on contiguous,
+    /// uniquely owned parameter storage. Nothing changes if a check fails.
+    pub(crate) fn step<E, D, M>(
+        &mut self,
+        optimizer: &str,
+        model: &mut M,
+        mut init: impl FnMut(&D, usize) -> Result<T>,
+        mut update: impl FnMut(&mut T, &D, usize, &mut D::Storage<E>, &D::Storage<E>) -> Result<()>,
+    ) -> Result<()>
+    where
+        E: FloatDtype,
+        D: Device,
+        M: Parameters<E, D> + ?Sized,
+    {
+        let mut params = model.parameters_mut();
+        self.check(optimizer, &params)?;
+        let grads: Vec<Option<Raw<E, D>>> = params.iter().map(|p| p.tensor.raw_grad()).collect();
+        for (p, g) in params.iter().zip(&grads) {
+            if let Some(g) = g
+                && g.dims() != p.tensor.dims()
+            {
+                return Err(Error::Autograd(format!(
+                    "{optimizer}: the gradient of `{}` has shape {:?}, the parameter {:?}",
+                    p.name,
+                    g.dims().as_slice(),
+                    p.tensor.dims().as_slice()
+                )));
+            }
+        }
+        let slots = self.slots.get_or_insert_with(|| {
+            params
+                .iter()
+                .map(|p| Slot {
+                    name: p.name.clone(),
+                    dims: p.tensor.dims(),
+                    state: None,
+                })
+                .collect()
+        });
+        for ((p, grad), slot) in params.iter_mut().zip(grads).zip(slots) {
+            let Some(grad) = grad else {
+                continue;
+            };
+            update_in_place(&mut *p.tensor, grad, |device, numel, value, grad| {
+                let state = match &mut slot.state {
+                    Some(s) => s,
+                    None => slot.state.insert(init(device, numel)?),
+                };
+                update(state, device, numel, value, grad)
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `kernel(device, numel, param, grad)` on the parameter's values as contiguous
+/// storage owned by nobody else, then stores them back with `set_raw_value` (same leaf, same
+/// gradient, nothing recorded). The storage is written in place when the parameter is its
+/// only owner and already dense; it is copied first when it is shared (with a clone of the
+/// tensor, or with an autograd graph that is still alive and saved it for its backward)
+/// or strided, which is copy-on-write: the sharers keep the old values.
+fn update_in_place<E: FloatDtype, D: Device>(
+    param: &mut dyn AnyParam<E, D>,
+    grad: Raw<E, D>,
+    kernel: impl FnOnce(&D, usize, &mut D::Storage<E>, &D::Storage<E>) -> Result<()>,
+) -> Result<()> {
+    let dims = param.dims();
+    let numel = dims.numel();
+    let device = grad.device.clone();
+    let dense = |l: &Layout| l.is_contiguous() && l.offset() == 0;
+    let grad_storage = if dense(&grad.layout) {
+        Arc::clone(&grad.storage)
+    } else {
+        Arc::new(device.contiguous(&grad.storage, &grad.layout)?)
+    };
+    let mut value = param.raw_value();
+    // The parameter lets go of its storage while the kernel runs (it holds the gradient's
+    // meanwhile, same dims), so that `value` is the only owner unless someone else shares it.
+    param.set_raw_value(grad);
+    let result = (|| {
+        if !dense(&value.layout) {
+            let s = device.contiguous(&value.storage, &value.layout)?;
+            value = Raw::new(s, dims, device.clone());
+        }
+        kernel(
+            &device,
+            numel,
+            Arc::make_mut(&mut value.storage),
+            &grad_storage,
+        )
+    })();
+    // On an error before the kernel ran, `value` is the untouched original.
+    param.set_raw_value(value);
+    result
+}
