@@ -24,11 +24,11 @@ pub trait CopyKernel: DeviceStorage {
     ) -> Result<Self::Storage<F>>;
 }
 
-/// Shapes with exactly one element, the ones `item()` accepts.
+/// Shapes with exactly one element: what `item()` and `backward()` accept.
 #[diagnostic::on_unimplemented(
-    message = "`item()` needs a one-element tensor, but this tensor has shape `{Self}`",
+    message = "`item()` and `backward()` need a one-element tensor, but this tensor has shape `{Self}`",
     label = "not a one-element shape",
-    note = "reduce first (`x.sum().item()`), or index down to one element"
+    note = "reduce first (`x.sum()`, `loss_fn.forward(..)`), or index down to one element"
 )]
 pub trait OneElement: Shape {}
 impl OneElement for Rank0 {}
