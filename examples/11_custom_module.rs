@@ -29,6 +29,14 @@ impl<const D_IN: usize, const H: usize, const D_OUT: usize> TwoLayerNet<D_IN, H,
     }
 }
 
+impl<const D_IN: usize, const H: usize, const D_OUT: usize> Default
+    for TwoLayerNet<D_IN, H, D_OUT>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize>
     Module<&Tensor<Rank2<N, D_IN>>> for TwoLayerNet<D_IN, H, D_OUT>
 {

@@ -38,7 +38,8 @@ fn clamp<E: NumDtype>(v: E, min: Option<E>, max: Option<E>) -> E {
 
 #[inline]
 fn abs<E: NumDtype>(v: E) -> E {
-    if v < E::zero() { v.wneg() } else { v }
+    // `0 - v` rather than `-v`: it also turns -0.0 into +0.0, as `f32::abs` and PyTorch do.
+    if v <= E::zero() { E::zero().wsub(v) } else { v }
 }
 
 impl UnaryKernel for Cpu {

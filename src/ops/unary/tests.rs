@@ -591,7 +591,6 @@ fn sigmoid_of_large_negative_f32_is_tiny_not_nan() {
 }
 
 #[test]
-#[ignore = "BUG: abs(-0.0) returns -0.0 (sign bit kept); PyTorch and f32::abs give +0.0"]
 fn abs_clears_the_sign_of_negative_zero() {
     let a = tensor([-0.0f32, 0.0, -1.5]).abs().to_vec();
     let bits: Vec<u32> = a.iter().map(|v| v.to_bits()).collect();
