@@ -28,8 +28,9 @@ use super::{AdamScalars, Optimizer, ParamStates, cast, decay, invalid, non_negat
 /// let mut model = Linear::<2, 1>::from_weights(tensor([[1.0f32, 2.0]]), None);
 /// model.weight.set_grad(Some(&tensor([[0.5f32, -3.0]])));
 /// optimizer.step(&mut model);
-/// // The first step of Adam moves each weight by about lr, against its gradient's sign.
-/// assert_eq!(model.weight.to_vec(), vec![0.9, 2.1]);
+/// // Adam's first step moves each weight by about lr, against its gradient's sign.
+/// // PyTorch: [[0.9000000357627869, 2.0999999046325684]], the same f32s.
+/// assert_eq!(model.weight.to_vec(), vec![0.90000004, 2.1]);
 /// ```
 pub struct Adam<E: FloatDtype = f32, D: Device = Cpu> {
     lr: f64,

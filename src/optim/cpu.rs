@@ -99,11 +99,10 @@ impl<E: FloatDtype, const MOMENTUM: bool> Pass for SgdPass<'_, E, MOMENTUM> {
             }
             if MOMENTUM {
                 // buf = grad.clone(), or buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-                let b = if s.first_step {
-                    gi
-                } else {
-                    s.one_minus_dampening.mul_add(gi, buf[i] * s.momentum)
-                };
+                // (the old value is read either way: a conditional load would keep the
+                // loop from vectorising)
+                let updated = s.one_minus_dampening.mul_add(gi, buf[i] * s.momentum);
+                let b = if s.first_step { gi } else { updated };
                 buf[i] = b;
                 // grad = grad.add(buf, alpha=momentum) if nesterov else buf
                 gi = if s.nesterov {

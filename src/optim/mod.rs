@@ -1,6 +1,10 @@
 //! `torch.optim`: optimizers that update a model's parameters from their gradients, with
-//! PyTorch's update formulas evaluated in PyTorch's order, so a trajectory matches
-//! `torch.optim` to the last bit of an `f32` (checked against PyTorch by the tests).
+//! PyTorch's update formulas evaluated in PyTorch's order and rounding, so a trajectory
+//! matches `torch.optim`'s to the last bit of an `f32` (the tests replay PyTorch's own).
+//! One caveat: PyTorch's x86 builds take Adam's and RMSprop's square roots with MKL's
+//! vector math, which is off by one ulp for about one float in five; typetensor's square
+//! root is IEEE's (correctly rounded), so against those builds the trajectories agree to a
+//! few ulp rather than to the bit. SGD, which takes no square root, matches exactly.
 //!
 //! | PyTorch | typetensor |
 //! |---|---|
@@ -16,7 +20,8 @@
 //! model's parameters in [`Parameters`] order, and every later step checks that it is given
 //! the same model: a model whose parameters differ in number, name or shape is an `Err` from
 //! [`try_step`](Optimizer::try_step) (a panic from `step`), never a silent update with
-//! another parameter's state. Hyper-parameters are checked as PyTorch's constructors check
+//! another parameter's state. These errors are [`Error::Autograd`] values whose message
+//! starts with the optimizer's name. Hyper-parameters are checked as PyTorch's constructors check
 //! them, at the first `step` (the builders cannot fail, so they chain):
 //! `SGD::new(0.1).nesterov(true)` without momentum is an `Err` from `try_step`.
 //!
@@ -87,7 +92,9 @@ pub use sgd::SGD;
 pub trait Optimizer<E: FloatDtype = f32, D: Device = Cpu> {
     /// `optimizer.step()`, returning errors: the hyper-parameters are invalid (PyTorch's
     /// constructor `ValueError`s), or `model` is not the model this optimizer's state was
-    /// created for. On an error nothing has changed.
+    /// created for. Both are found before anything changes. (A device failure part-way,
+    /// such as running out of memory for a new state buffer, can leave the parameters before
+    /// it updated and those after it not.)
     fn try_step<M: Parameters<E, D> + ?Sized>(&mut self, model: &mut M) -> Result<()>;
 
     /// `optimizer.step()`: updates every parameter of `model` that has a gradient. Panics

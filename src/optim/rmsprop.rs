@@ -26,9 +26,9 @@ use super::{Optimizer, ParamStates, RmspropScalars, cast, decay, non_negative};
 /// let mut model = Linear::<2, 1>::from_weights(tensor([[1.0f32, 2.0]]), None);
 /// model.weight.set_grad(Some(&tensor([[0.5f32, -3.0]])));
 /// optimizer.step(&mut model);
-/// // v = 0.01 g², ḡ = 0.01 g: the step is lr * g / sqrt(0.0099 g²) = ±0.1005
-/// let w = model.weight.to_vec();
-/// assert!((w[0] - 0.8995).abs() < 1e-4 && (w[1] - 2.1005).abs() < 1e-4);
+/// // v = 0.01 g², ḡ = 0.01 g: the step is lr * g / sqrt(0.0099 g²), about ±0.1005.
+/// // PyTorch: [[0.8994962573051453, 2.10050368309021]], the same f32s.
+/// assert_eq!(model.weight.to_vec(), vec![0.89949626, 2.1005037]);
 /// ```
 pub struct RMSprop<E: FloatDtype = f32, D: Device = Cpu> {
     lr: f64,
