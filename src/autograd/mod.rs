@@ -3,9 +3,9 @@
 //! [`backward`](crate::Tensor::backward) on a one-element result accumulates `d result / d x`
 //! into every such leaf's [`grad`](crate::Tensor::grad).
 //!
-//! Each recorded op is a [`Node`] holding its inputs' nodes and a backward function. The
+//! Each recorded op is a `Node` holding its inputs' nodes and a backward function. The
 //! graph is reference-counted: a tensor keeps the graph that made it alive, and dropping the
-//! last result frees it. Gradients travel between nodes type-erased as [`Grad`] (a tensor
+//! last result frees it. Gradients travel between nodes type-erased as `Grad` (a tensor
 //! without its shape type), because one graph mixes shapes and, through casts, dtypes.
 use std::any::Any;
 use std::cell::Cell;
