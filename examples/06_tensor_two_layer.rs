@@ -1,19 +1,28 @@
 //! Lesson stage 6: the same network with typetensor tensors and hand-written gradients.
 //! `train` is generic over every size and needs no where-clauses: the shapes check.
 //!
-//! Run: `cargo run --release --example 06_tensor_two_layer`
-use typetensor::PyFloat;
+//! Run: `cargo run --release --example 06_tensor_two_layer` (add `--features cuda` and
+//! `-- --device cuda` to train on the GPU).
 use typetensor::prelude::*;
+use typetensor::{Device, PyFloat};
+
+// Shared by the network stages; `lesson` (and the tests) include several of them.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/device.rs"]
+mod device;
 
 /// The lesson's loop; calls `report(it, loss)` each iteration and returns (w1, w2).
-pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize>(
-    x: &Tensor<Rank2<N, D_IN>>,
-    y: &Tensor<Rank2<N, D_OUT>>,
-    mut w1: Tensor<Rank2<D_IN, H>>,
-    mut w2: Tensor<Rank2<H, D_OUT>>,
+pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device>(
+    x: &Tensor<Rank2<N, D_IN>, f32, Dev>,
+    y: &Tensor<Rank2<N, D_OUT>, f32, Dev>,
+    mut w1: Tensor<Rank2<D_IN, H>, f32, Dev>,
+    mut w2: Tensor<Rank2<H, D_OUT>, f32, Dev>,
     iterations: usize,
     mut report: impl FnMut(usize, f32),
-) -> (Tensor<Rank2<D_IN, H>>, Tensor<Rank2<H, D_OUT>>) {
+) -> (
+    Tensor<Rank2<D_IN, H>, f32, Dev>,
+    Tensor<Rank2<H, D_OUT>, f32, Dev>,
+) {
     let learning_rate = 1e-6f32;
     for it in 0..iterations {
         // Forward pass
@@ -41,12 +50,21 @@ pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usi
 }
 
 pub fn main() {
+    match device::device_arg() {
+        device::DeviceArg::Cpu => run(&Cpu),
+        device::DeviceArg::Cuda(cuda) => run(&cuda),
+    }
+}
+
+/// The stage on `device` (`device = torch.device("cuda")`; the data is made on the CPU with
+/// the same seed, then moved, so both devices train from the same numbers).
+pub fn run<Dev: Device>(device: &Dev) {
     println!("== 6. Tensors with hand-written gradients ==\n");
     manual_seed(6);
-    let x = Tensor::<Rank2<64, 1000>>::randn();
-    let y = Tensor::<Rank2<64, 10>>::randn();
-    let w1 = Tensor::<Rank2<1000, 100>>::randn();
-    let w2 = Tensor::<Rank2<100, 10>>::randn();
+    let x = Tensor::<Rank2<64, 1000>>::randn().to_device(device);
+    let y = Tensor::<Rank2<64, 10>>::randn().to_device(device);
+    let w1 = Tensor::<Rank2<1000, 100>>::randn().to_device(device);
+    let w2 = Tensor::<Rank2<100, 10>>::randn().to_device(device);
     train(&x, &y, w1, w2, 500, |it, loss| {
         println!("{it} {}", PyFloat(loss.into()))
     });

@@ -1,22 +1,29 @@
 //! Lesson stage 10: `optim` updates the parameters (`SGD`, and the lesson's commented-out
 //! `Adam`): `optimizer.zero_grad()`, `loss.backward()`, `optimizer.step()`.
 //!
-//! Run: `cargo run --release --example 10_optim`
-use typetensor::PyFloat;
-use typetensor::nn::{self, Linear, MSELoss, Module, ReLU, Reduction, Sequential};
+//! Run: `cargo run --release --example 10_optim` (add `--features cuda` and
+//! `-- --device cuda` to train on the GPU).
+use typetensor::nn::{self, Linear, MSELoss, Module, ReLU, Reduction, Sequential, ToDevice};
 use typetensor::optim::{Adam, Optimizer, SGD};
 use typetensor::prelude::*;
+use typetensor::{Device, PyFloat};
 
-/// The lesson's model: `Linear(D_in, H, bias=False), ReLU(), Linear(H, D_out, bias=False)`.
-pub type Model<const D_IN: usize, const H: usize, const D_OUT: usize> =
-    Sequential<(Linear<D_IN, H>, ReLU, Linear<H, D_OUT>)>;
+// Shared by the network stages; `lesson` (and the tests) include several of them.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/device.rs"]
+mod device;
+
+/// The lesson's model: `Linear(D_in, H, bias=False), ReLU(), Linear(H, D_out, bias=False)`,
+/// on device `Dev` (the CPU unless named).
+pub type Model<const D_IN: usize, const H: usize, const D_OUT: usize, Dev = Cpu> =
+    Sequential<(Linear<D_IN, H, f32, Dev>, ReLU, Linear<H, D_OUT, f32, Dev>)>;
 
 /// The lesson's loop with any optimizer; calls `report(it, loss)` each iteration.
-pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize>(
-    model: &mut Model<D_IN, H, D_OUT>,
-    optimizer: &mut impl Optimizer,
-    x: &Tensor<Rank2<N, D_IN>>,
-    y: &Tensor<Rank2<N, D_OUT>>,
+pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device>(
+    model: &mut Model<D_IN, H, D_OUT, Dev>,
+    optimizer: &mut impl Optimizer<f32, Dev>,
+    x: &Tensor<Rank2<N, D_IN>, f32, Dev>,
+    y: &Tensor<Rank2<N, D_OUT>, f32, Dev>,
     iterations: usize,
     mut report: impl FnMut(usize, f32),
 ) {
@@ -48,12 +55,20 @@ pub fn normal_model() -> Model<1000, 100, 10> {
 }
 
 pub fn main() {
+    match device::device_arg() {
+        device::DeviceArg::Cpu => run(&Cpu),
+        device::DeviceArg::Cuda(cuda) => run(&cuda),
+    }
+}
+
+/// The stage on `device`.
+pub fn run<Dev: Device>(device: &Dev) {
     println!("== 10. optim ==\n");
     manual_seed(10);
-    let x = Tensor::<Rank2<64, 1000>>::randn();
-    let y = Tensor::<Rank2<64, 10>>::randn();
+    let x = Tensor::<Rank2<64, 1000>>::randn().to_device(device);
+    let y = Tensor::<Rank2<64, 10>>::randn().to_device(device);
 
-    let mut model = normal_model();
+    let mut model = normal_model().to_device(device); // model.to(device)
     let learning_rate = 1e-6;
     let mut optimizer = SGD::new(learning_rate); // torch.optim.SGD(model.parameters(), lr=learning_rate)
     train(&mut model, &mut optimizer, &x, &y, 500, |it, loss| {
@@ -61,7 +76,7 @@ pub fn main() {
     });
 
     println!("\n-- the same with Adam (learning_rate = 1e-4) --\n");
-    let mut model = normal_model();
+    let mut model = normal_model().to_device(device);
     let mut optimizer = Adam::new(1e-4); // torch.optim.Adam(model.parameters(), lr=learning_rate)
     train(&mut model, &mut optimizer, &x, &y, 500, |it, loss| {
         println!("{it} {}", PyFloat(loss.into()))

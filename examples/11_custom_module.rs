@@ -1,23 +1,42 @@
 //! Lesson stage 11: a custom module. `TwoLayerNet` is a plain struct; its `forward` is
 //! written by hand, and one line (`parameters!`) shows its parameters to the optimizer.
 //!
-//! Run: `cargo run --release --example 11_custom_module`
-use typetensor::PyFloat;
-use typetensor::nn::{Linear, MSELoss, Module, Reduction};
+//! Run: `cargo run --release --example 11_custom_module` (add `--features cuda` and
+//! `-- --device cuda` to train on the GPU).
+use typetensor::nn::{Linear, MSELoss, Module, Reduction, ToDevice};
 use typetensor::optim::{Adam, Optimizer};
 use typetensor::prelude::*;
+use typetensor::{Device, PyFloat, Result};
+
+// Shared by the network stages; `lesson` (and the tests) include several of them.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/device.rs"]
+mod device;
 
 /// `class TwoLayerNet(torch.nn.Module)`: the sizes are part of the type, so a forward pass
-/// with the wrong input shape does not compile.
-pub struct TwoLayerNet<const D_IN: usize, const H: usize, const D_OUT: usize> {
+/// with the wrong input shape does not compile. `Dev` is the device its parameters live on.
+pub struct TwoLayerNet<const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device = Cpu> {
     /// `self.linear1 = torch.nn.Linear(D_in, H, bias=False)`
-    pub linear1: Linear<D_IN, H>,
+    pub linear1: Linear<D_IN, H, f32, Dev>,
     /// `self.linear2 = torch.nn.Linear(H, D_out, bias=False)`
-    pub linear2: Linear<H, D_OUT>,
+    pub linear2: Linear<H, D_OUT, f32, Dev>,
 }
 
 // The one line that shows the parameters to optimizers (PyTorch finds them by reflection).
-typetensor::parameters!(impl[const D_IN: usize, const H: usize, const D_OUT: usize] TwoLayerNet<D_IN, H, D_OUT> { linear1, linear2 });
+typetensor::parameters!(impl[const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device] TwoLayerNet<D_IN, H, D_OUT, Dev> [f32, Dev] { linear1, linear2 });
+
+/// `model.to(device)`: a custom module moves by moving each of its modules.
+impl<const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device, Dev2: Device>
+    ToDevice<Dev2> for TwoLayerNet<D_IN, H, D_OUT, Dev>
+{
+    type Output = TwoLayerNet<D_IN, H, D_OUT, Dev2>;
+    fn try_to_device(&self, device: &Dev2) -> Result<Self::Output> {
+        Ok(TwoLayerNet {
+            linear1: self.linear1.try_to_device(device)?,
+            linear2: self.linear2.try_to_device(device)?,
+        })
+    }
+}
 
 impl<const D_IN: usize, const H: usize, const D_OUT: usize> TwoLayerNet<D_IN, H, D_OUT> {
     /// `TwoLayerNet(D_in, H, D_out)`, with PyTorch's default initialisation.
@@ -37,21 +56,21 @@ impl<const D_IN: usize, const H: usize, const D_OUT: usize> Default
     }
 }
 
-impl<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize>
-    Module<&Tensor<Rank2<N, D_IN>>> for TwoLayerNet<D_IN, H, D_OUT>
+impl<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device>
+    Module<&Tensor<Rank2<N, D_IN>, f32, Dev>> for TwoLayerNet<D_IN, H, D_OUT, Dev>
 {
-    type Output = Tensor<Rank2<N, D_OUT>>;
+    type Output = Tensor<Rank2<N, D_OUT>, f32, Dev>;
 
-    fn forward(&self, x: &Tensor<Rank2<N, D_IN>>) -> Self::Output {
+    fn forward(&self, x: &Tensor<Rank2<N, D_IN>, f32, Dev>) -> Self::Output {
         self.linear2.forward(self.linear1.forward(x).clamp_min(0.0))
     }
 }
 
 /// The lesson's loop: calls `report(it, loss)` each iteration.
-pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize>(
-    model: &mut TwoLayerNet<D_IN, H, D_OUT>,
-    x: &Tensor<Rank2<N, D_IN>>,
-    y: &Tensor<Rank2<N, D_OUT>>,
+pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device>(
+    model: &mut TwoLayerNet<D_IN, H, D_OUT, Dev>,
+    x: &Tensor<Rank2<N, D_IN>, f32, Dev>,
+    y: &Tensor<Rank2<N, D_OUT>, f32, Dev>,
     iterations: usize,
     mut report: impl FnMut(usize, f32),
 ) {
@@ -78,11 +97,20 @@ pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usi
 }
 
 pub fn main() {
+    match device::device_arg() {
+        device::DeviceArg::Cpu => run(&Cpu),
+        device::DeviceArg::Cuda(cuda) => run(&cuda),
+    }
+}
+
+/// The stage on `device`.
+pub fn run<Dev: Device>(device: &Dev) {
     println!("== 11. Custom nn Modules ==\n");
     manual_seed(11);
-    let x = Tensor::<Rank2<64, 1000>>::randn();
-    let y = Tensor::<Rank2<64, 10>>::randn();
-    let mut model = TwoLayerNet::<1000, 100, 10>::new(); // model = TwoLayerNet(D_in, H, D_out)
+    let x = Tensor::<Rank2<64, 1000>>::randn().to_device(device);
+    let y = Tensor::<Rank2<64, 10>>::randn().to_device(device);
+    let model = TwoLayerNet::<1000, 100, 10>::new(); // model = TwoLayerNet(D_in, H, D_out)
+    let mut model = model.to_device(device); // model.to(device)
     train(&mut model, &x, &y, 500, |it, loss| {
         println!("{it} {}", PyFloat(loss.into()))
     });

@@ -1,6 +1,7 @@
 //! The whole lesson, stage by stage: each stage is also its own example binary.
 //!
-//! Run: `cargo run --release --example lesson`
+//! Run: `cargo run --release --example lesson`; the network stages (6, 8-11) train on the GPU
+//! with `cargo run --release --features cuda --example lesson -- --device cuda`.
 #[path = "01_tensors.rs"]
 mod tensors;
 
@@ -9,6 +10,9 @@ mod operations;
 
 #[path = "03_numpy_bridge.rs"]
 mod numpy_bridge;
+
+#[path = "04_cuda_tensors.rs"]
+mod cuda_tensors;
 
 #[path = "05_numpy_two_layer.rs"]
 mod numpy_two_layer;
@@ -35,7 +39,7 @@ fn main() {
     tensors::main();
     operations::main();
     numpy_bridge::main();
-    // Stage 4 (CUDA tensors) arrives with the `cuda` feature.
+    cuda_tensors::main(); // says so and goes on when CUDA is not available
     numpy_two_layer::main();
     tensor_two_layer::main();
     autograd_scalar::main();

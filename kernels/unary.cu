@@ -17,6 +17,17 @@
 //     div_scalar   x / s0          scalar_div  s0 / x
 // `out` receives numel(lx) results contiguously. Grid-stride: any grid, any block.
 //
+// One more kernel, with its own parameters: the gradient of clamp and relu in one pass
+// (`UnaryKernel::clamp_backward`), for all numeric dtypes:
+//
+//   unary_clamp_backward_<dtype>(const T* g, Layout4 lg, const T* x, Layout4 lx, T* out,
+//                                u64 out_len, T lo, T hi, u32 flags)
+//
+// out[i] = g[i] where x[i] passed through clamp unchanged, else 0. flags bit 0: min present,
+// x must be >= lo, or > lo with bit 2 (relu's rule, whose gradient is 0 at 0); bit 1: max
+// present, x must be <= hi. A NaN x fails every bound present; with no bound, g passes.
+// `lg` and `lx` have equal dims; `out` receives numel(lg) results.
+//
 // exp, log, tanh and pow are CUDA's libdevice functions, within 1-2 ulp of the correctly
 // rounded result (CUDA Programming Guide, "Mathematical Functions"), so they can differ
 // from the CPU's libm in the last bit; sqrt and the arithmetic ops are exact IEEE.
@@ -101,3 +112,27 @@ UNARY_FLOAT(sigmoid, Sigmoid)
 UNARY_FLOAT(tanh, Tanh)
 UNARY_FLOAT(div_scalar, DivScalar)
 UNARY_FLOAT(scalar_div, ScalarDiv)
+
+#define CLAMP_MIN_EXCLUSIVE 4u
+
+// The CPU kernel's rule (src/ops/unary/cpu.rs, clamp_backward), comparison for comparison.
+template <class T>
+__device__ __forceinline__ T clamp_grad(T g, T x, T lo, T hi, u32 flags) {
+    bool pass = true;
+    if (flags & CLAMP_HAS_MIN) pass = (flags & CLAMP_MIN_EXCLUSIVE) ? x > lo : x >= lo;
+    if (flags & CLAMP_HAS_MAX) pass = pass && x <= hi;
+    return pass ? g : T(0);
+}
+
+#define CLAMP_BACKWARD(T, suffix)                                                            \
+    extern "C" __global__ void unary_clamp_backward_##suffix(                                \
+        const T* g, Layout4 lg, const T* x, Layout4 lx, T* out, u64 out_len, T lo, T hi,     \
+        u32 flags) {                                                                          \
+        map2(g, lg, x, lx, out, out_len,                                                      \
+             [=](T gv, T xv) { return clamp_grad(gv, xv, lo, hi, flags); });                  \
+    }
+
+CLAMP_BACKWARD(float, f32)
+CLAMP_BACKWARD(double, f64)
+CLAMP_BACKWARD(int, i32)
+CLAMP_BACKWARD(i64, i64)

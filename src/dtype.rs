@@ -71,6 +71,7 @@ pub trait Dtype:
     + crate::print::PrintElement
     + crate::npy::NpyElement
     + crate::autograd::GradOps
+    + crate::device::DeviceElement
 {
     /// The run-time tag of this type.
     const DTYPE: DType;

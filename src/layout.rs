@@ -67,6 +67,12 @@ impl Layout {
             .then(|| self.offset..self.offset + self.numel())
     }
 
+    /// Whether every element is the same storage element (a broadcast scalar): each
+    /// dimension has stride 0 or size 1.
+    pub(crate) fn is_uniform(&self) -> bool {
+        (0..self.dims.rank()).all(|d| self.strides[d] == 0 || self.dims[d] == 1)
+    }
+
     /// Swaps two dimensions (no copy).
     pub(crate) fn transpose(mut self, a: usize, b: usize) -> Self {
         let mut d: [usize; MAX_RANK] = [0; MAX_RANK];
@@ -134,7 +140,7 @@ impl Layout {
     }
 
     /// Calls `f` with the storage index of every element, in row-major order.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn for_each_index(&self, mut f: impl FnMut(usize)) {
         if let Some(r) = self.contiguous_range() {
             r.for_each(f);
@@ -182,8 +188,9 @@ impl Layout {
     }
 }
 
-/// Calls `f` with the storage indices of the same element in two layouts of equal dims.
-#[inline]
+/// Calls `f` with the storage indices of the same element in two layouts of equal dims
+/// (a reference for the tests: kernels read non-contiguous layouts through `gather`).
+#[cfg(test)]
 pub(crate) fn zip_indices(a: &Layout, b: &Layout, mut f: impl FnMut(usize, usize)) {
     debug_assert_eq!(a.dims, b.dims);
     let rank = a.dims.rank();

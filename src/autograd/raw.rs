@@ -80,8 +80,12 @@ impl<E: Dtype, D: Device> Raw<E, D> {
         ))
     }
 
-    /// The same elements with dims `to` (equal count): a view if contiguous, else a copy.
+    /// The same elements with dims `to` (equal count): a view if the dims are the same or
+    /// the layout contiguous, else a copy.
     pub(crate) fn reshape(&self, to: Dims) -> Result<Self> {
+        if self.dims() == to {
+            return Ok(self.clone());
+        }
         if let Some(l) = self.layout.reshaped(to) {
             return Ok(self.with_layout(l));
         }
@@ -212,6 +216,28 @@ impl<E: NumDtype, D: Device> Raw<E, D> {
             self.dims(),
             self.device.clone(),
         ))
+    }
+
+    /// `self` (a gradient) where `x` passed through `clamp(min, max)` unchanged, else 0
+    /// (see [`UnaryKernel::clamp_backward`](crate::ops::unary::UnaryKernel::clamp_backward)).
+    pub(crate) fn clamp_backward(
+        &self,
+        x: &Self,
+        min: Option<E>,
+        max: Option<E>,
+        min_exclusive: bool,
+    ) -> Result<Self> {
+        let dims = self.dims();
+        let s = self.device.clamp_backward(
+            &self.storage,
+            &self.layout,
+            &x.storage,
+            &x.layout.broadcast_to(dims),
+            min,
+            max,
+            min_exclusive,
+        )?;
+        Ok(Raw::new(s, dims, self.device.clone()))
     }
 
     pub(crate) fn mul_scalar(&self, s: E) -> Result<Self> {

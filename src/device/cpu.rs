@@ -1,4 +1,6 @@
 //! The CPU device: storage is a `Vec`, kernels are plain loops and matrixmultiply.
+use std::borrow::Cow;
+
 use crate::Result;
 use crate::dtype::Dtype;
 use crate::layout::Layout;
@@ -29,12 +31,97 @@ impl DeviceStorage for Cpu {
     }
 }
 
+/// The elements a layout selects, as kernels read them: one dense run in row-major order
+/// (borrowed when the layout is contiguous, gathered into a new buffer otherwise), or the
+/// one value of a broadcast scalar. Kernels then need a loop per case, not per layout.
+pub(crate) enum Elems<'a, T: Clone> {
+    /// Every element, in row-major order.
+    Dense(Cow<'a, [T]>),
+    /// The value every element has (a broadcast scalar; at least one element).
+    Scalar(T),
+}
+
+/// The elements `layout` selects from `data` (see [`Elems`]).
+#[inline]
+pub(crate) fn elems<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Elems<'a, T> {
+    if let Some(r) = layout.contiguous_range() {
+        Elems::Dense(Cow::Borrowed(&data[r]))
+    } else if layout.numel() > 0 && layout.is_uniform() {
+        Elems::Scalar(data[layout.offset()])
+    } else {
+        Elems::Dense(Cow::Owned(gather(data, layout)))
+    }
+}
+
+/// The elements `layout` selects from `data` as one dense run (see [`Elems`]).
+#[inline]
+pub(crate) fn dense<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Cow<'a, [T]> {
+    match layout.contiguous_range() {
+        Some(r) => Cow::Borrowed(&data[r]),
+        None => Cow::Owned(gather(data, layout)),
+    }
+}
+
 /// The elements a layout selects, in row-major order.
 pub(crate) fn gather<E: Copy>(data: &[E], layout: &Layout) -> Vec<E> {
     if let Some(r) = layout.contiguous_range() {
         return data[r].to_vec();
     }
-    let mut out = Vec::with_capacity(layout.numel());
-    layout.for_each_index(|i| out.push(data[i]));
+    let n = layout.numel();
+    if n == 0 {
+        return Vec::new();
+    }
+    if layout.is_uniform() {
+        return vec![data[layout.offset()]; n];
+    }
+    let dims = layout.dims();
+    let strides = layout.strides();
+    if dims.rank() == 2 && strides[0] == 1 {
+        return gather_transposed(data, layout.offset(), dims[0], dims[1], strides[1]);
+    }
+    let (len, s) = (dims[dims.rank() - 1], strides[dims.rank() - 1]);
+    let mut out = Vec::with_capacity(n);
+    layout.for_each_row(|base| {
+        if s == 1 {
+            out.extend_from_slice(&data[base..base + len]);
+        } else {
+            out.extend((0..len).map(|j| data[base + j * s]));
+        }
+    });
+    out
+}
+
+/// The elements of a `rows × cols` matrix stored column by column (element `(i, j)` at
+/// `offset + i + j * ld`), in row-major order: copied in tiles, so that both the reads and
+/// the writes stay within a few cache lines (a transposing copy that strides through
+/// memory is several times slower).
+fn gather_transposed<E: Copy>(
+    data: &[E],
+    offset: usize,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+) -> Vec<E> {
+    const TILE: usize = 32;
+    let n = rows * cols;
+    if n == 0 {
+        return Vec::new();
+    }
+    // Bounds check once: the last element read is (rows - 1, cols - 1).
+    let data = &data[offset..offset + (rows - 1) + (cols - 1) * ld + 1];
+    let mut out: Vec<E> = Vec::with_capacity(n);
+    let spare = &mut out.spare_capacity_mut()[..n];
+    for i0 in (0..rows).step_by(TILE) {
+        for j0 in (0..cols).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(cols) {
+                for i in i0..(i0 + TILE).min(rows) {
+                    spare[i * cols + j].write(data[i + j * ld]);
+                }
+            }
+        }
+    }
+    // SAFETY: the tiles cover every (i, j) with i < rows and j < cols, so each of the first
+    // `n` elements was written above.
+    unsafe { out.set_len(n) };
     out
 }

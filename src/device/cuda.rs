@@ -86,6 +86,17 @@ impl BinaryKernel for Cuda {
     ) -> Result<CudaStorage<E>> {
         match self.never {}
     }
+    fn binary_assign<E: NumDtype>(
+        &self,
+        _: BinaryOp,
+        _: &mut CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: Option<E>,
+    ) -> Result<bool> {
+        match self.never {}
+    }
 }
 
 impl UnaryKernel for Cuda {
@@ -102,6 +113,34 @@ impl UnaryKernel for Cuda {
         _: FloatUnaryOp<E>,
         _: &CudaStorage<E>,
         _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn unary_assign<E: NumDtype>(
+        &self,
+        _: UnaryOp<E>,
+        _: &mut CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<bool> {
+        match self.never {}
+    }
+    fn unary_float_assign<E: FloatDtype>(
+        &self,
+        _: FloatUnaryOp<E>,
+        _: &mut CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<bool> {
+        match self.never {}
+    }
+    fn clamp_backward<E: NumDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: Option<E>,
+        _: Option<E>,
+        _: bool,
     ) -> Result<CudaStorage<E>> {
         match self.never {}
     }

@@ -16,9 +16,19 @@ use crate::ops::{
 };
 
 pub(crate) mod cpu;
+// Without the `cuda` feature: a `Cuda` type that can never be constructed (so code naming
+// it compiles everywhere). With it: the real backend, cust and the PTX in kernels/ptx.
+#[cfg(not(feature = "cuda"))]
 mod cuda;
+#[cfg(feature = "cuda")]
+#[path = "cuda_rt/mod.rs"]
+mod cuda;
+mod element;
+pub(crate) mod parallel;
 pub use cpu::Cpu;
 pub use cuda::{Cuda, CudaStorage};
+#[doc(hidden)]
+pub use element::DeviceElement;
 
 /// A place tensors live, with every kernel the crate's ops need.
 pub trait Device:

@@ -7,6 +7,7 @@ mod loss;
 mod params;
 mod safetensors;
 mod sequential;
+mod to_device;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
 pub use linear::Linear;
@@ -14,6 +15,7 @@ pub use loss::{MSELoss, Reduction};
 pub use params::{AnyParam, Param, ParamRef, Parameters, prefixed, prefixed_ref};
 pub use safetensors::{from_bytes, load, save, to_bytes};
 pub use sequential::{Chain, Features, Follows, Input, Sequential};
+pub use to_device::ToDevice;
 
 /// A layer or model: `forward` maps an input of type `X` to `Self::Output`, so a wrong input
 /// shape is a compile error.

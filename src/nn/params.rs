@@ -7,8 +7,9 @@ use std::any::Any;
 use crate::autograd::Raw;
 use crate::device::{Cpu, Device};
 use crate::dtype::FloatDtype;
+use crate::ops::arith::BinaryOp;
 use crate::shape::{Dims, Shape};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, expect_device};
 
 /// A parameter tensor of any shape (implemented for every float [`Tensor`]).
 pub trait AnyParam<E: FloatDtype, D: Device>: Send + Sync {
@@ -45,8 +46,16 @@ impl<S: Shape, E: FloatDtype, D: Device> AnyParam<E, D> for Tensor<S, E, D> {
         Tensor::zero_grad(self);
     }
     fn sub_scaled_grad_(&mut self, lr: E) {
-        if let Some(g) = self.grad() {
-            *self -= &g.mul_scalar(lr);
+        let Some(g) = self.grad() else { return };
+        // `*self -= &g.mul_scalar(lr)`, in one pass when the parameter's storage is its own:
+        // the product is rounded before the subtraction either way.
+        let lg = g.layout;
+        let written = self.write_in_place(&[], |device, storage, l| {
+            device.binary_assign(BinaryOp::Sub, storage, l, &g.storage, &lg, Some(lr))
+        });
+        match written {
+            Some(done) => expect_device(done),
+            None => *self -= &g.mul_scalar(lr),
         }
     }
     fn as_any(&self) -> &dyn Any {
@@ -153,11 +162,16 @@ pub fn prefixed_ref<'a, E: FloatDtype, D: Device>(
 ///
 /// A generic module lists its parameters after `impl`, in brackets:
 /// `typetensor::parameters!(impl[const H: usize] Net<H> { linear1, linear2 });`, and a model
-/// of another element type or device names them: `parameters!(Net [f64, Cpu] { .. })`.
+/// of another element type or device names them: `parameters!(Net [f64, Cpu] { .. })`; a
+/// module generic over its device does both:
+/// `parameters!(impl[D: Device] Net<D> [f32, D] { linear1, linear2 })`.
 #[macro_export]
 macro_rules! parameters {
     (impl[$($gen:tt)*] $ty:ty { $($field:ident),* $(,)? }) => {
         $crate::parameters!(@impl [$($gen)*] $ty [f32, $crate::Cpu] { $($field),* });
+    };
+    (impl[$($gen:tt)*] $ty:ty [$e:ty, $d:ty] { $($field:ident),* $(,)? }) => {
+        $crate::parameters!(@impl [$($gen)*] $ty [$e, $d] { $($field),* });
     };
     ($ty:ty { $($field:ident),* $(,)? }) => {
         $crate::parameters!(@impl [] $ty [f32, $crate::Cpu] { $($field),* });

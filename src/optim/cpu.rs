@@ -54,8 +54,24 @@ fn lerp<E: FloatDtype>(start: E, end: E, weight: E, small: bool) -> E {
 }
 
 /// One optimizer loop, run by [`run`] with or without FMA code generation.
-trait Pass {
+trait Pass: Sized + Send {
     fn run(self);
+    /// The number of elements the loop updates.
+    #[cfg_attr(not(feature = "threads"), allow(dead_code))]
+    fn len(&self) -> usize;
+    /// The loop over elements `..mid` and the loop over `mid..`.
+    #[cfg_attr(not(feature = "threads"), allow(dead_code))]
+    fn split_at(self, mid: usize) -> (Self, Self);
+}
+
+/// An optional state buffer (empty when its feature is off) cut at `mid`.
+#[cfg_attr(not(feature = "threads"), allow(dead_code))]
+fn split_opt<E>(v: &mut [E], mid: usize) -> (&mut [E], &mut [E]) {
+    if v.is_empty() {
+        (v, &mut [])
+    } else {
+        v.split_at_mut(mid)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -65,7 +81,7 @@ fn run_with_fma<P: Pass>(pass: P) {
 }
 
 /// Runs `pass` compiled for FMA when the CPU has it.
-fn run<P: Pass>(pass: P) {
+fn run_one<P: Pass>(pass: P) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: `run_with_fma` only requires the `fma` target feature, which the CPU
@@ -76,6 +92,30 @@ fn run<P: Pass>(pass: P) {
     pass.run();
 }
 
+/// Runs `pass`: on this thread, or with the `threads` feature and a large parameter, cut
+/// into one piece per core (each element's update is the same either way).
+fn run<P: Pass>(pass: P) {
+    #[cfg(feature = "threads")]
+    {
+        use crate::device::parallel::{MIN_PARALLEL_ELEMENTS, threads};
+        let (t, n) = (threads(), pass.len());
+        if t > 1 && n >= MIN_PARALLEL_ELEMENTS {
+            let chunk = n.div_ceil(t).next_multiple_of(64);
+            std::thread::scope(|s| {
+                let mut rest = pass;
+                while rest.len() > chunk {
+                    let (head, tail) = rest.split_at(chunk);
+                    s.spawn(move || run_one(head));
+                    rest = tail;
+                }
+                run_one(rest);
+            });
+            return;
+        }
+    }
+    run_one(pass);
+}
+
 struct SgdPass<'a, E, const MOMENTUM: bool> {
     p: &'a mut [E],
     g: &'a [E],
@@ -84,6 +124,29 @@ struct SgdPass<'a, E, const MOMENTUM: bool> {
 }
 
 impl<E: FloatDtype, const MOMENTUM: bool> Pass for SgdPass<'_, E, MOMENTUM> {
+    fn len(&self) -> usize {
+        self.p.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (p0, p1) = self.p.split_at_mut(mid);
+        let (g0, g1) = self.g.split_at(mid);
+        let (b0, b1) = split_opt(self.buf, mid);
+        let s = self.s;
+        (
+            SgdPass {
+                p: p0,
+                g: g0,
+                buf: b0,
+                s,
+            },
+            SgdPass {
+                p: p1,
+                g: g1,
+                buf: b1,
+                s,
+            },
+        )
+    }
     #[inline(always)]
     fn run(self) {
         let SgdPass { p, g, buf, s } = self;
@@ -127,6 +190,35 @@ struct AdamPass<'a, E, const AMSGRAD: bool> {
 }
 
 impl<E: FloatDtype, const AMSGRAD: bool> Pass for AdamPass<'_, E, AMSGRAD> {
+    fn len(&self) -> usize {
+        self.p.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (p0, p1) = self.p.split_at_mut(mid);
+        let (g0, g1) = self.g.split_at(mid);
+        let (m0, m1) = self.m.split_at_mut(mid);
+        let (v0, v1) = self.v.split_at_mut(mid);
+        let (x0, x1) = split_opt(self.vmax, mid);
+        let s = self.s;
+        (
+            AdamPass {
+                p: p0,
+                g: g0,
+                m: m0,
+                v: v0,
+                vmax: x0,
+                s,
+            },
+            AdamPass {
+                p: p1,
+                g: g1,
+                m: m1,
+                v: v1,
+                vmax: x1,
+                s,
+            },
+        )
+    }
     #[inline(always)]
     fn run(self) {
         let AdamPass {
@@ -183,6 +275,35 @@ struct RmspropPass<'a, E, const CENTERED: bool, const MOMENTUM: bool> {
 impl<E: FloatDtype, const CENTERED: bool, const MOMENTUM: bool> Pass
     for RmspropPass<'_, E, CENTERED, MOMENTUM>
 {
+    fn len(&self) -> usize {
+        self.p.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (p0, p1) = self.p.split_at_mut(mid);
+        let (g0, g1) = self.g.split_at(mid);
+        let (q0, q1) = self.sq.split_at_mut(mid);
+        let (a0, a1) = split_opt(self.gavg, mid);
+        let (b0, b1) = split_opt(self.buf, mid);
+        let s = self.s;
+        (
+            RmspropPass {
+                p: p0,
+                g: g0,
+                sq: q0,
+                gavg: a0,
+                buf: b0,
+                s,
+            },
+            RmspropPass {
+                p: p1,
+                g: g1,
+                sq: q1,
+                gavg: a1,
+                buf: b1,
+                s,
+            },
+        )
+    }
     #[inline(always)]
     fn run(self) {
         let RmspropPass {

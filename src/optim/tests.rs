@@ -682,3 +682,33 @@ fn zero_grad_clears_every_gradient_and_lr_is_settable() {
     assert_eq!(opt.lr(), 0.5);
     assert!(format!("{opt:?}").starts_with("RMSprop { lr: 0.5, alpha: 0.99"));
 }
+
+#[test]
+fn a_step_while_the_graph_is_alive_writes_the_first_layer_in_place() {
+    use crate::nn::Sequential;
+    manual_seed(3);
+    let mut model = Sequential::new((Linear::<4, 3>::no_bias(), ReLU, Linear::<3, 2>::no_bias()));
+    let x = Tensor::<Rank2<5, 4>>::randn();
+    let loss = MSELoss::new(Reduction::Sum).forward(&model.forward(&x), &Tensor::zeros());
+    loss.backward();
+    // `nn.Linear` computes `x · Wᵀ`; the gradient reaching W through `t()` is dense.
+    assert!(model.layers.0.weight.grad().unwrap().is_contiguous());
+    assert!(model.layers.2.weight.grad().unwrap().is_contiguous());
+    let (w1, w2) = (
+        model.layers.0.weight.to_vec(),
+        model.layers.2.weight.to_vec(),
+    );
+    let first = model.layers.0.weight.storage.as_ptr();
+    // `loss` (and its graph) is still alive: the graph keeps what the gradients need, the
+    // second layer's weight (for the first layer's input gradient) but not the first's,
+    // whose input `x` needs no gradient.
+    SGD::new(0.1).step(&mut model);
+    assert_eq!(
+        model.layers.0.weight.storage.as_ptr(),
+        first,
+        "written in place"
+    );
+    assert_ne!(model.layers.0.weight.to_vec(), w1);
+    assert_ne!(model.layers.2.weight.to_vec(), w2);
+    drop(loss); // alive until here
+}

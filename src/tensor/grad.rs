@@ -127,6 +127,38 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         }
     }
 
+    /// Runs `write(device, storage, layout)` on this tensor's own storage, for an in-place
+    /// op whose other inputs have the nodes `others`, when it may write in place: nothing is
+    /// recorded (no input requires grad, or grad is disabled), the elements are one dense
+    /// run, and the storage is this tensor's alone (copy-on-write has no sharer to protect).
+    /// `write` returns whether the device wrote in place. Returns `None`, having changed
+    /// nothing, when the op must take the out-of-place path ([`assign`](Self::assign));
+    /// afterwards the tensor is what `assign` would make it.
+    pub(crate) fn write_in_place(
+        &mut self,
+        others: &[Option<&Arc<Node>>],
+        write: impl FnOnce(&D, &mut D::Storage<E>, &crate::layout::Layout) -> Result<bool>,
+    ) -> Option<Result<()>> {
+        let recorded = autograd::is_grad_enabled()
+            && (self.node.is_some() || others.iter().any(Option::is_some));
+        if recorded || !self.layout.is_contiguous() {
+            return None;
+        }
+        let storage = Arc::get_mut(&mut self.storage)?;
+        match write(&self.device, storage, &self.layout) {
+            Err(e) => return Some(Err(e)),
+            // The device has no in-place kernel for this op.
+            Ok(false) => return None,
+            Ok(true) => {}
+        }
+        // As `assign`: a leaf keeps its identity; an op's result that is overwritten outside
+        // the graph no longer has a grad_fn.
+        if self.node.as_ref().is_some_and(|n| !n.is_leaf()) {
+            self.node = None;
+        }
+        Some(Ok(()))
+    }
+
     /// Overwrites `self` with `new`, the in-place forms' common path (`add_`, `-=`,
     /// `copy_`). A leaf that requires grad keeps its identity (and its `grad`), which is
     /// only allowed inside `no_grad`, as in PyTorch.

@@ -11,6 +11,7 @@ use crate::shape::{Dims, Shape, Size};
 
 mod bridge;
 mod create;
+mod device_move;
 mod grad;
 mod io;
 mod random;

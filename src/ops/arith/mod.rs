@@ -48,6 +48,28 @@ pub trait BinaryKernel: DeviceStorage {
         b: &Self::Storage<E>,
         lb: &Layout,
     ) -> Result<Self::Storage<E>>;
+
+    /// `a = op(a, b)` in place over the elements `la` selects, which must be contiguous
+    /// (`la` and `lb` have equal dims; `lb` may broadcast with zero strides); with
+    /// `b_scale = Some(s)`, `a = op(a, b * s)`, the product rounded before `op` as when it
+    /// is a tensor of its own (`w -= lr * g` in one pass). The in-place forms (`add_`,
+    /// `-=`) call it when the left operand's storage is theirs alone.
+    ///
+    /// Returns whether it wrote `a`: a device without in-place kernels keeps this default,
+    /// `Ok(false)`, and the op then computes its result out of place.
+    #[allow(clippy::too_many_arguments)]
+    fn binary_assign<E: NumDtype>(
+        &self,
+        op: BinaryOp,
+        a: &mut Self::Storage<E>,
+        la: &Layout,
+        b: &Self::Storage<E>,
+        lb: &Layout,
+        b_scale: Option<E>,
+    ) -> Result<bool> {
+        let _ = (op, a, la, b, lb, b_scale);
+        Ok(false)
+    }
 }
 
 /// Shapes that combine elementwise, and the shape of the result.
@@ -150,6 +172,11 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         S: BroadcastInto<S2>,
     {
         let lb = rhs.layout.broadcast_to(self.dims());
+        if let Some(done) = self.write_in_place(&[rhs.node()], |device, storage, la| {
+            device.binary_assign(op, storage, la, &rhs.storage, &lb, None)
+        }) {
+            return done;
+        }
         let storage = self
             .device
             .binary(op, &self.storage, &self.layout, &rhs.storage, &lb)?;

@@ -302,6 +302,24 @@ where
     x.mul_out(&y, &mut out);
     check("mul_out", &out.to_vec(), &mul)?;
 
+    // The same ops on a tensor that owns its storage, which they write in place.
+    let own = || Tensor::<SA, E>::from_vec(a.clone()).unwrap();
+    let mut t = own();
+    t += &y;
+    check("+= &y (own storage)", &t.to_vec(), &add)?;
+    let mut t = own();
+    t -= y.clone();
+    check("-= y (own storage)", &t.to_vec(), &sub)?;
+    let mut t = own();
+    t *= &y;
+    check("*= &y (own storage)", &t.to_vec(), &mul)?;
+    let mut t = own();
+    t.add_(&y).mul_(&y);
+    check("add_().mul_() (own storage)", &t.to_vec(), &chained)?;
+    let mut t = own();
+    t.sub_(&y);
+    check("sub_ (own storage)", &t.to_vec(), &sub)?;
+
     // In-place ops replace only their own tensor: `x` (sharing storage) is unchanged.
     check("x after in-place ops", &x.to_vec(), &a)?;
     Ok(())
@@ -330,6 +348,12 @@ where
     let mut out = Tensor::<SA, E>::zeros();
     x.div_out(&y, &mut out);
     check("div_out", &out.to_vec(), &div)?;
+    let mut t = Tensor::<SA, E>::from_vec(a.clone()).unwrap();
+    t /= &y;
+    check("/= &y (own storage)", &t.to_vec(), &div)?;
+    let mut t = Tensor::<SA, E>::from_vec(a.clone()).unwrap();
+    t.div_(&y);
+    check("div_ (own storage)", &t.to_vec(), &div)?;
     check("x after in-place ops", &x.to_vec(), &a)?;
     Ok(())
 }
@@ -449,6 +473,21 @@ proptest! {
         v += &z;
         check("t += vec", &v.to_vec(), &bcast(&xa, &d, &c, &[5], f32::r_add).1)?;
         check("base after view +=", &base.to_vec(), &a)?;
+
+        // In place into a tensor's own storage, from strided right operands: a transposed
+        // matrix, a broadcast row, a column repeated along rows (stride 0 innermost).
+        let mut own = Tensor::<Rank2<3, 5>>::from_vec(xa.clone()).unwrap();
+        own += &y;
+        check("own += t", &own.to_vec(), &bcast(&xa, &d, &yb, &d, f32::r_add).1)?;
+        let mut own = Tensor::<Rank2<3, 5>>::from_vec(xa.clone()).unwrap();
+        own -= &z;
+        check("own -= vec", &own.to_vec(), &bcast(&xa, &d, &c, &[5], f32::r_sub).1)?;
+        let colv = Tensor::<Rank2<3, 1>>::from_vec(c[..3].to_vec()).unwrap().expand_dim::<1, 5>();
+        let cv: Vec<f32> = (0..15).map(|i| c[i / 5]).collect();
+        let mut own = Tensor::<Rank2<3, 5>>::from_vec(xa.clone()).unwrap();
+        own *= &colv;
+        check("own *= expanded column", &own.to_vec(), &bcast(&xa, &d, &cv, &d, f32::r_mul).1)?;
+        check("colv + own (expanded left)", &(&colv + &x).to_vec(), &bcast(&cv, &d, &xa, &d, f32::r_add).1)?;
     }
 
     /// Rank3 operands permuted into the other's layout.
@@ -543,4 +582,92 @@ fn lesson_examples() {
     let want: Vec<f32> = (0..15).map(|i| 2.0 * i as f32 + 1.0).collect();
     assert_eq!(result.to_vec(), want);
     assert_eq!(result.shape(), [5, 3]);
+}
+
+#[test]
+fn in_place_ops_write_owned_storage_and_copy_shared_storage() {
+    let mut x = Tensor::<Rank2<2, 3>>::from_fn(|i| i as f32);
+    let data = x.storage.as_ptr();
+    x += &tensor([1.0f32, 2.0, 3.0]);
+    x *= 2.0;
+    assert_eq!(x.to_vec(), vec![2.0, 6.0, 10.0, 8.0, 12.0, 16.0]);
+    assert_eq!(
+        x.storage.as_ptr(),
+        data,
+        "its own storage: written in place"
+    );
+
+    // A clone shares the storage: the write copies it, and the clone keeps its values.
+    let snapshot = x.clone();
+    x -= &tensor(1.0f32);
+    assert_eq!(snapshot.to_vec(), vec![2.0, 6.0, 10.0, 8.0, 12.0, 16.0]);
+    assert_eq!(x.to_vec(), vec![1.0, 5.0, 9.0, 7.0, 11.0, 15.0]);
+    assert_ne!(x.storage.as_ptr(), data);
+
+    // A view (here transposed) never writes into the storage it shares.
+    let base = Tensor::<Rank2<2, 3>>::from_fn(|i| i as f32);
+    let mut v = base.t();
+    v += &tensor(10.0f32);
+    assert_eq!(base.to_vec(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(v.to_vec(), vec![10.0, 13.0, 11.0, 14.0, 12.0, 15.0]);
+}
+
+#[test]
+fn in_place_outside_the_graph_on_a_recorded_result_drops_its_grad_fn() {
+    use crate::autograd::no_grad;
+    let w = tensor([1.0f64, 2.0]).requires_grad_();
+    // Owned storage (written in place) and shared storage (copied) end up alike.
+    let mut own = &w * 2.0;
+    let mut shared = &w * 2.0;
+    let keep = shared.clone();
+    assert_eq!(own.grad_fn(), Some("MulBackward0"));
+    no_grad(|| {
+        own += &tensor([1.0f64, 1.0]);
+        shared += &tensor([1.0f64, 1.0]);
+    });
+    for t in [&own, &shared] {
+        assert_eq!(t.to_vec(), vec![3.0, 5.0]);
+        assert_eq!(t.grad_fn(), None);
+        assert!(!t.requires_grad());
+    }
+    assert_eq!(keep.to_vec(), vec![2.0, 4.0]);
+    assert_eq!(keep.grad_fn(), Some("MulBackward0"));
+}
+
+#[test]
+fn sub_scaled_grad_matches_the_two_step_update() {
+    use crate::autograd::no_grad;
+    use crate::nn::AnyParam;
+    let lr = 0.3f32;
+    let g = tensor([[0.1f32, -2.5, 7.0], [1e-3, 3.3, -0.7]]);
+    let w0 = tensor([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    // The reference: the lesson's `w -= learning_rate * w.grad`, a product rounded on its own.
+    let want = (&w0 - &(&g * lr)).to_vec();
+    for shared in [false, true] {
+        let mut w = Tensor::from_vec(w0.to_vec()).unwrap().requires_grad_();
+        w.set_grad(Some(&g));
+        let snapshot = shared.then(|| w.clone());
+        let data = w.storage.as_ptr();
+        no_grad(|| w.sub_scaled_grad_(lr));
+        assert_eq!(w.to_vec(), want, "shared storage: {shared}");
+        assert_eq!(
+            w.storage.as_ptr() == data,
+            !shared,
+            "written in place unless shared"
+        );
+        if let Some(s) = snapshot {
+            assert_eq!(s.to_vec(), w0.to_vec());
+        }
+        assert!(w.is_leaf() && w.requires_grad());
+    }
+    // A transposed gradient: read through its strides.
+    let mut w = Tensor::<Rank2<3, 2>>::from_vec(w0.to_vec())
+        .unwrap()
+        .requires_grad_();
+    w.set_grad(Some(&g.t()));
+    no_grad(|| w.sub_scaled_grad_(lr));
+    assert_eq!(
+        w.to_vec(),
+        (&w0.view::<Rank2<3, 2>>() - &(&g.t() * lr)).to_vec()
+    );
 }

@@ -43,26 +43,27 @@ pub(crate) fn record<S: Shape, E: NumDtype, D: Device>(
     if !crate::autograd::tracking(&[x.node()]) {
         return out;
     }
-    let rx = x.raw();
+    // Only the ops whose gradient reads `x` keep it (scalar arithmetic does not).
+    let rx = matches!(op, UnaryOp::Abs | UnaryOp::Relu | UnaryOp::Clamp(..)).then(|| x.raw());
+    let input = move || {
+        rx.clone().ok_or_else(|| {
+            crate::Error::Autograd("a gradient needs an input that was not saved".into())
+        })
+    };
     out.record1(unary_name(&op), x, move |g| match op {
         UnaryOp::Neg => g.neg(),
         UnaryOp::Abs => {
+            let rx = input()?;
             let zero = scalar(E::zero(), &rx)?;
             let pos = mask(g, &rx.compare(CmpOp::Gt, &zero)?)?;
             let neg = mask(g, &rx.compare(CmpOp::Lt, &zero)?)?;
             pos.binary(BinaryOp::Sub, &neg)
         }
-        UnaryOp::Relu => mask(g, &rx.compare(CmpOp::Gt, &scalar(E::zero(), &rx)?)?),
-        UnaryOp::Clamp(lo, hi) => {
-            let mut out = g.clone();
-            if let Some(lo) = lo {
-                out = mask(&out, &rx.compare(CmpOp::Ge, &scalar(lo, &rx)?)?)?;
-            }
-            if let Some(hi) = hi {
-                out = mask(&out, &rx.compare(CmpOp::Le, &scalar(hi, &rx)?)?)?;
-            }
-            Ok(out)
-        }
+        // `g` where `x > 0`, else 0 (one fused pass).
+        UnaryOp::Relu => g.clamp_backward(&input()?, Some(E::zero()), None, true),
+        // `g` where `lo <= x <= hi`, else 0.
+        UnaryOp::Clamp(None, None) => Ok(g.clone()),
+        UnaryOp::Clamp(lo, hi) => g.clamp_backward(&input()?, lo, hi, false),
         UnaryOp::AddScalar(_) | UnaryOp::SubScalar(_) => Ok(g.clone()),
         UnaryOp::ScalarSub(_) => g.neg(),
         UnaryOp::MulScalar(s) => g.mul_scalar(s),

@@ -7,6 +7,9 @@ use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::{FloatDtype, NumDtype};
 use crate::layout::Layout;
+use crate::ops::compare::{CmpOp, CompareKernel};
+use crate::ops::copy::CopyKernel;
+use crate::shape::Dims;
 use crate::shape::Shape;
 use crate::tensor::{Tensor, expect_device};
 
@@ -73,6 +76,88 @@ pub trait UnaryKernel: DeviceStorage {
         x: &Self::Storage<E>,
         l: &Layout,
     ) -> Result<Self::Storage<E>>;
+    /// `x = op(x)` in place over the elements `l` selects, which must be contiguous (the
+    /// in-place forms call it when the storage is the tensor's alone). Returns whether it
+    /// wrote `x`: a device without in-place kernels keeps this default, `Ok(false)`, and
+    /// the op is computed out of place.
+    fn unary_assign<E: NumDtype>(
+        &self,
+        op: UnaryOp<E>,
+        x: &mut Self::Storage<E>,
+        l: &Layout,
+    ) -> Result<bool> {
+        let _ = (op, x, l);
+        Ok(false)
+    }
+    /// `x = op(x)` in place, for floats (see [`unary_assign`](Self::unary_assign)).
+    fn unary_float_assign<E: FloatDtype>(
+        &self,
+        op: FloatUnaryOp<E>,
+        x: &mut Self::Storage<E>,
+        l: &Layout,
+    ) -> Result<bool> {
+        let _ = (op, x, l);
+        Ok(false)
+    }
+    /// The gradient of `clamp` and `relu` in one pass: `g` where `x` passed through
+    /// unchanged, else 0. `x` passes where `x > min` (`min_exclusive`: relu's rule, whose
+    /// gradient is 0 at 0) or `x >= min` (clamp's), and `x <= max`; a bound that is `None`
+    /// always passes, a NaN never does. `lg` and `lx` have equal dims; the result is
+    /// contiguous.
+    ///
+    /// The default builds the masks with `compare` and applies them with `select`, one
+    /// pass per bound; a device overrides it with one fused loop.
+    #[allow(clippy::too_many_arguments)]
+    fn clamp_backward<E: NumDtype>(
+        &self,
+        g: &Self::Storage<E>,
+        lg: &Layout,
+        x: &Self::Storage<E>,
+        lx: &Layout,
+        min: Option<E>,
+        max: Option<E>,
+        min_exclusive: bool,
+    ) -> Result<Self::Storage<E>>
+    where
+        Self: CompareKernel + CopyKernel,
+    {
+        clamp_backward_unfused(self, g, lg, x, lx, min, max, min_exclusive)
+    }
+}
+
+/// [`UnaryKernel::clamp_backward`] from `compare` and `select`, for devices without a fused
+/// kernel: one mask and one selection per bound.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn clamp_backward_unfused<D: DeviceStorage + CompareKernel + CopyKernel, E: NumDtype>(
+    device: &D,
+    g: &D::Storage<E>,
+    lg: &Layout,
+    x: &D::Storage<E>,
+    lx: &Layout,
+    min: Option<E>,
+    max: Option<E>,
+    min_exclusive: bool,
+) -> Result<D::Storage<E>> {
+    let dims = lg.dims();
+    let dense = Layout::contiguous(dims);
+    let scalar = Layout::contiguous(Dims::from_array([])).broadcast_to(dims);
+    let zero = device.alloc_filled(1, E::zero())?;
+    let lower = if min_exclusive { CmpOp::Gt } else { CmpOp::Ge };
+    let mut out: Option<D::Storage<E>> = None;
+    for (op, bound) in [(lower, min), (CmpOp::Le, max)] {
+        let Some(bound) = bound else { continue };
+        let bound = device.alloc_filled(1, bound)?;
+        let keep = device.compare(op, x, lx, &bound, &scalar)?;
+        let (src, ls) = match &out {
+            Some(s) => (s, dense),
+            None => (g, *lg),
+        };
+        out = Some(device.select(&keep, &dense, src, &ls, &zero, &scalar)?);
+    }
+    match out {
+        Some(s) => Ok(s),
+        None => device.contiguous(g, lg),
+    }
 }
 
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
@@ -84,6 +169,21 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     fn unary_op(&self, op: UnaryOp<E>) -> Self {
         expect_device(self.try_unary(op))
+    }
+
+    /// `self = op(self)`: in place when the storage is this tensor's alone and nothing is
+    /// recorded, else out of place as [`assign`](Self::assign).
+    fn unary_in_place(&mut self, op: UnaryOp<E>) {
+        let written = self.write_in_place(&[], |device, storage, l| {
+            device.unary_assign(op, storage, l)
+        });
+        match written {
+            Some(done) => expect_device(done),
+            None => {
+                let new = self.unary_op(op);
+                self.assign(new);
+            }
+        }
     }
 
     /// `x.abs()`.
@@ -139,22 +239,19 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     /// `x.add_(s)` with a scalar: adds in place.
     pub fn add_scalar_(&mut self, s: E) -> &mut Self {
-        let new = self.unary_op(UnaryOp::AddScalar(s));
-        self.assign(new);
+        self.unary_in_place(UnaryOp::AddScalar(s));
         self
     }
 
     /// `x.mul_(s)` with a scalar: scales in place.
     pub fn mul_scalar_(&mut self, s: E) -> &mut Self {
-        let new = self.unary_op(UnaryOp::MulScalar(s));
-        self.assign(new);
+        self.unary_in_place(UnaryOp::MulScalar(s));
         self
     }
 
     /// `x.clamp_(min, max)`: clamps in place.
     pub fn clamp_(&mut self, min: Option<E>, max: Option<E>) -> &mut Self {
-        let new = self.clamp(min, max);
-        self.assign(new);
+        self.unary_in_place(UnaryOp::Clamp(min, max));
         self
     }
 
@@ -182,6 +279,20 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
     fn float_op(&self, op: FloatUnaryOp<E>) -> Self {
         expect_device(self.try_unary_float(op))
+    }
+
+    /// `self = op(self)`, in place where it may be (see `unary_in_place`).
+    fn float_in_place(&mut self, op: FloatUnaryOp<E>) {
+        let written = self.write_in_place(&[], |device, storage, l| {
+            device.unary_float_assign(op, storage, l)
+        });
+        match written {
+            Some(done) => expect_device(done),
+            None => {
+                let new = self.float_op(op);
+                self.assign(new);
+            }
+        }
     }
 
     /// `x.exp()`.
@@ -226,8 +337,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
     /// `x.div_(s)` with a scalar: divides in place.
     pub fn div_scalar_(&mut self, s: E) -> &mut Self {
-        let new = self.float_op(FloatUnaryOp::DivScalar(s));
-        self.assign(new);
+        self.float_in_place(FloatUnaryOp::DivScalar(s));
         self
     }
 }
@@ -281,8 +391,7 @@ macro_rules! scalar_operators {
         }
         impl<S: Shape, D: Device> $atr<$t> for Tensor<S, $t, D> {
             fn $am(&mut self, s: $t) {
-                let new = self.unary_op(UnaryOp::$right(s));
-        self.assign(new);
+                self.unary_in_place(UnaryOp::$right(s));
             }
         }
     };
@@ -313,8 +422,7 @@ macro_rules! scalar_operators {
         }
         impl<S: Shape, D: Device> DivAssign<$t> for Tensor<S, $t, D> {
             fn div_assign(&mut self, s: $t) {
-                let new = self.float_op(FloatUnaryOp::DivScalar(s));
-        self.assign(new);
+                self.float_in_place(FloatUnaryOp::DivScalar(s));
             }
         }
     };

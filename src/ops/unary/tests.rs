@@ -292,6 +292,24 @@ fn check_num<S: ConstShape, E: NumDtype + El>(
     check("fill_", &t.to_vec(), &vec![s; a.len()])?;
     t.zero_();
     check("zero_", &t.to_vec(), &vec![zero; a.len()])?;
+    // On a tensor that owns its storage, the in-place forms write it in place.
+    let own = || Tensor::<S, E>::from_vec(a.clone()).unwrap();
+    for (lo, hi) in [(Some(lo), Some(hi)), (Some(lo), None), (None, Some(hi))] {
+        let mut t = own();
+        t.clamp_(lo, hi);
+        check(
+            &format!("clamp_({lo:?}, {hi:?}) (own storage)"),
+            &t.to_vec(),
+            &map(&a, |v| clamp_ref(v, lo, hi)),
+        )?;
+    }
+    let mut t = own();
+    t.add_scalar_(s).mul_scalar_(s);
+    check(
+        "add_scalar_().mul_scalar_() (own storage)",
+        &t.to_vec(),
+        &map(&a, |v| v.r_add(s).r_mul(s)),
+    )?;
     check("x after in-place ops", &x.to_vec(), &a)?;
     Ok(())
 }
@@ -614,4 +632,77 @@ fn lesson_relu_clamp() {
     // loss = (y_pred - y).pow(2).sum() pieces: 2.0 * x and x.pow(2)
     assert_eq!((2.0 * &h).to_vec(), vec![-2.0, 1.0, 4.0, -0.5, 0.0, 14.0]);
     assert_eq!(h.pow(2.0).to_vec(), vec![1.0, 0.25, 4.0, 0.0625, 0.0, 49.0]);
+}
+
+#[test]
+fn scalar_operators_in_place_on_owned_storage() {
+    let mut x = Tensor::<Rank2<2, 2>>::from_fn(|i| i as f32);
+    let data = x.storage.as_ptr();
+    x += 1.0;
+    x *= 3.0;
+    x -= 0.5;
+    x /= 2.0;
+    x.div_scalar_(0.5);
+    assert_eq!(x.to_vec(), vec![2.5, 5.5, 8.5, 11.5]);
+    assert_eq!(x.storage.as_ptr(), data);
+    let mut i = tensor([1i64, -2, 3]);
+    i *= -2;
+    i -= 1;
+    assert_eq!(i.to_vec(), vec![-3, 3, -7]);
+}
+
+#[test]
+fn large_transposed_inputs_map_in_tiles() {
+    // 70 x 45 seen transposed: several tiles in each direction, partial at both edges.
+    let base = Tensor::<Rank2<70, 45>>::from_fn(|i| i as f32 - 1000.0);
+    let a = base.to_vec();
+    let at = transpose_ref(&a, 70, 45);
+    check(
+        "t().relu()",
+        &base.t().relu().to_vec(),
+        &map(&at, |v| v.max(0.0)),
+    )
+    .unwrap();
+    check("t().contiguous()", &base.t().contiguous().to_vec(), &at).unwrap();
+    check(
+        "t() * 2",
+        &(&base.t() * 2.0).to_vec(),
+        &map(&at, |v| v * 2.0),
+    )
+    .unwrap();
+}
+
+#[test]
+fn fused_clamp_backward_equals_the_unfused_default() {
+    use crate::device::{Cpu, DeviceStorage};
+    use crate::layout::Layout;
+    use crate::ops::unary::{UnaryKernel, clamp_backward_unfused};
+    let x = vec![f32::NAN, -2.0, -0.0, 0.0, 0.5, 1.0, 3.0, f32::INFINITY];
+    let g = vec![1.0f32, 2.0, 3.0, f32::NAN, 5.0, -6.0, 7.0, 8.0];
+    let l = Layout::contiguous(crate::shape::Dims::from_array([2, 4]));
+    let lt = l.transpose(0, 1); // the gradient read transposed against a transposed x
+    for (lo, hi, strict) in [
+        (Some(0.0), None, true),
+        (Some(0.0), None, false),
+        (None, Some(0.5), false),
+        (Some(-0.0), Some(1.0), false),
+        (Some(-1.0), Some(1.0), true),
+        (None, None, false),
+    ] {
+        for layout in [l, lt] {
+            let fused = Cpu
+                .clamp_backward(&g, &layout, &x, &layout, lo, hi, strict)
+                .unwrap();
+            let unfused =
+                clamp_backward_unfused(&Cpu, &g, &layout, &x, &layout, lo, hi, strict).unwrap();
+            let bits = |v: &Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fused), bits(&unfused), "{lo:?} {hi:?} {strict}");
+            assert_eq!(
+                Cpu.download(&fused, &Layout::contiguous(layout.dims()))
+                    .unwrap()
+                    .len(),
+                8
+            );
+        }
+    }
 }

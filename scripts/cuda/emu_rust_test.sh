@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the Rust CUDA backend on the CPU: tests/devices.rs built with `--features cuda` (linked
+# against the stub, scripts/cuda/stub_libcuda.sh) and run with the emulated driver
+# (scripts/cuda/emu_driver.sh) on LD_LIBRARY_PATH and TYPETENSOR_REQUIRE_CUDA=1, so every
+# `cuda` test runs its real launch code (kernel names and modules, parameter lists,
+# Layout4s and bounds, launch configurations, empty-launch skipping, index-error flow,
+# in-place writes, optimizer structs, context handling across threads) against the
+# kernels' own C++ compiled for the host. Extra arguments go to the test binary's filter
+# (e.g. `cuda::matmul`). What it cannot show: anything of the real GPU, driver, PTX JIT or
+# memory model (see kernels/emu/driver.cpp).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+bash scripts/cuda/emu_driver.sh
+export CUDA_LIBRARY_PATH=$root/target/cuda-stub
+# Build first without the emulated driver on the library path (cargo and rustc never load
+# libcuda, but keep the tools' environment plain).
+cargo test --features cuda --test devices --no-run
+LD_LIBRARY_PATH=$root/target/cuda-emu/driver/lib64 TYPETENSOR_REQUIRE_CUDA=1 \
+    cargo test --features cuda --test devices -- "$@"
