@@ -134,6 +134,7 @@ mod tests {
 
     #[test]
     fn moved_parameters_are_leaves_with_their_gradients() {
+        crate::manual_seed(3);
         let model = Sequential::new((Linear::<3, 2>::new(), ReLU));
         let x = Tensor::<Rank2<4, 3>>::randn();
         model.forward(&x).sum().backward();
