@@ -102,6 +102,11 @@ pub trait NumDtype:
 }
 
 /// Floating-point element types: f32, f64.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a floating-point element type",
+    label = "only `f32` and `f64` are allowed here",
+    note = "layers, gradients, `/` and float functions need `f32` or `f64` elements; where PyTorch promotes integers, convert explicitly: `x.float()` or `x.double()`"
+)]
 pub trait FloatDtype: NumDtype + num_traits::Float {
     /// One sample from U[0, 1), as `torch.rand`.
     fn sample_uniform<R: Rng + ?Sized>(rng: &mut R) -> Self;

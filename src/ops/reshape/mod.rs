@@ -48,6 +48,21 @@ impl<S: Shape> ViewAs<ShapeProbe> for S {
     type Out = crate::shape::Rank0;
 }
 
+/// Shapes that `flatten` can turn into `Rank1<N>` at `cargo check`: their element count `N`
+/// is in typenum's const map. A trait of its own (rather than `ViewAs<(Infer,), Out =
+/// Rank1<N>>` in `flatten`'s bounds) so that a failure names the user's shape, not the
+/// typenum number of its element count.
+#[diagnostic::on_unimplemented(
+    message = "cannot flatten a tensor of shape `{Self}` at `cargo check`",
+    label = "a dimension is generic, or the element count is outside typenum's const map",
+    note = "check-time `flatten` needs concrete sizes whose product is in 0..=1024, a power of two (or one less), a power of ten or 3600",
+    note = "for other sizes use `view_any::<Rank1<..>>()`, which checks the element count when the program is built"
+)]
+pub trait FlattenTo<const N: usize>: ViewAs<(Infer,), Out = Rank1<N>> {}
+
+#[diagnostic::do_not_recommend]
+impl<S: Shape, const N: usize> FlattenTo<N> for S where S: ViewAs<(Infer,), Out = Rank1<N>> {}
+
 /// The shape of `x.view::<T>()` for `x` of shape `S`.
 pub type Viewed<S, T> = <S as ViewAs<T>>::Out;
 
@@ -120,10 +135,12 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     }
 
     /// `x.flatten()`: every element in one dimension. (`N` is inferred; it is a method
-    /// parameter so that a failed rule is reported with `ViewAs`'s message.)
+    /// parameter, not `Viewed<S, (Infer,)>`, so that the method never loses to
+    /// `Iterator::flatten` in method resolution and a failed rule is reported with
+    /// [`FlattenTo`]'s message.)
     pub fn flatten<const N: usize>(&self) -> Tensor<Rank1<N>, E, D>
     where
-        S: ViewAs<(Infer,), Out = Rank1<N>>,
+        S: FlattenTo<N>,
     {
         self.view::<(Infer,)>()
     }
