@@ -2,6 +2,7 @@
 use super::axis::{DimAt, InsertDim, RemoveDim, ReplaceDim};
 use super::typenum_bridge::Dim;
 use super::{Rank0, Rank1, Rank2, Rank3, Rank4};
+use crate::ops::transpose::Transpose;
 
 impl<const A: usize> DimAt<0> for Rank1<A> {
     const SIZE: usize = A;
@@ -162,4 +163,126 @@ impl<const A: usize, const B: usize, const C: usize> InsertDim<2> for Rank3<A, B
 }
 impl<const A: usize, const B: usize, const C: usize> InsertDim<3> for Rank3<A, B, C> {
     type Out = Rank4<A, B, C, 1>;
+}
+impl<const A: usize> Transpose<0, 0> for Rank1<A> {
+    type Out = Rank1<A>;
+}
+impl<const A: usize, const B: usize> Transpose<0, 0> for Rank2<A, B> {
+    type Out = Rank2<A, B>;
+}
+impl<const A: usize, const B: usize> Transpose<0, 1> for Rank2<A, B> {
+    type Out = Rank2<B, A>;
+}
+impl<const A: usize, const B: usize> Transpose<1, 0> for Rank2<A, B> {
+    type Out = Rank2<B, A>;
+}
+impl<const A: usize, const B: usize> Transpose<1, 1> for Rank2<A, B> {
+    type Out = Rank2<A, B>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<0, 0> for Rank3<A, B, C> {
+    type Out = Rank3<A, B, C>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<0, 1> for Rank3<A, B, C> {
+    type Out = Rank3<B, A, C>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<0, 2> for Rank3<A, B, C> {
+    type Out = Rank3<C, B, A>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<1, 0> for Rank3<A, B, C> {
+    type Out = Rank3<B, A, C>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<1, 1> for Rank3<A, B, C> {
+    type Out = Rank3<A, B, C>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<1, 2> for Rank3<A, B, C> {
+    type Out = Rank3<A, C, B>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<2, 0> for Rank3<A, B, C> {
+    type Out = Rank3<C, B, A>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<2, 1> for Rank3<A, B, C> {
+    type Out = Rank3<A, C, B>;
+}
+impl<const A: usize, const B: usize, const C: usize> Transpose<2, 2> for Rank3<A, B, C> {
+    type Out = Rank3<A, B, C>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<0, 0>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, B, C, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<0, 1>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<B, A, C, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<0, 2>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<C, B, A, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<0, 3>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<D, B, C, A>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<1, 0>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<B, A, C, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<1, 1>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, B, C, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<1, 2>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, C, B, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<1, 3>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, D, C, B>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<2, 0>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<C, B, A, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<2, 1>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, C, B, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<2, 2>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, B, C, D>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<2, 3>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, B, D, C>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<3, 0>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<D, B, C, A>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<3, 1>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, D, C, B>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<3, 2>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, B, D, C>;
+}
+impl<const A: usize, const B: usize, const C: usize, const D: usize> Transpose<3, 3>
+    for Rank4<A, B, C, D>
+{
+    type Out = Rank4<A, B, C, D>;
 }

@@ -14,7 +14,7 @@ use crate::ops::transpose::shape_of;
 use crate::shape::Dims;
 use crate::shape::axis::{DimAt, ReplaceDim};
 use crate::shape::typenum_bridge::{Dim, FromTn, SpecDim};
-use crate::shape::{Rank1, Shape, ShapeProbe};
+use crate::shape::{Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
 mod backward;
@@ -126,21 +126,36 @@ pub trait Cat<R: Shape, const AX: usize>: Shape {
     type Out: Shape;
 }
 
-type Joined<S, const AX: usize, const K: usize> = <Sum<TnAt<S, AX>, U<K>> as FromTn>::Dim;
+/// Dimension `X` joined with `K` more entries, back as a `Dim<..>`.
+type Joined<const X: usize, const K: usize> = <Sum<U<X>, U<K>> as FromTn>::Dim;
 
-#[diagnostic::do_not_recommend]
-impl<S, R, const AX: usize, const K: usize> Cat<R, AX> for S
-where
-    R: DimAt<AX, Dim = Dim<K>>,
-    S: DimAt<AX> + ReplaceDim<AX, Dim<K>, Out = R>,
-    <S as DimAt<AX>>::Dim: SpecDim,
-    Const<K>: ToUInt,
-    TnAt<S, AX>: std::ops::Add<U<K>>,
-    Sum<TnAt<S, AX>, U<K>>: FromTn,
-    S: ReplaceDim<AX, Joined<S, AX, K>>,
-{
-    type Out = <S as ReplaceDim<AX, Joined<S, AX, K>>>::Out;
+// One impl per rank and axis rather than a blanket one over `DimAt`: an axis past the rank
+// then finds no impl and is reported once, with the rule's message.
+macro_rules! cat_impl {
+    ($rank:ident [$($d:ident),+], axis $ax:literal joins $x:ident: [$($r:ident),+]) => {
+        #[diagnostic::do_not_recommend]
+        impl<$(const $d: usize,)+ const K: usize> Cat<$rank<$($r),+>, $ax> for $rank<$($d),+>
+        where
+            Const<$x>: ToUInt,
+            Const<K>: ToUInt,
+            U<$x>: std::ops::Add<U<K>>,
+            Sum<U<$x>, U<K>>: FromTn,
+            $rank<$($d),+>: ReplaceDim<$ax, Joined<$x, K>>,
+        {
+            type Out = <$rank<$($d),+> as ReplaceDim<$ax, Joined<$x, K>>>::Out;
+        }
+    };
 }
+cat_impl!(Rank1 [A], axis 0 joins A: [K]);
+cat_impl!(Rank2 [A, B], axis 0 joins A: [K, B]);
+cat_impl!(Rank2 [A, B], axis 1 joins B: [A, K]);
+cat_impl!(Rank3 [A, B, C], axis 0 joins A: [K, B, C]);
+cat_impl!(Rank3 [A, B, C], axis 1 joins B: [A, K, C]);
+cat_impl!(Rank3 [A, B, C], axis 2 joins C: [A, B, K]);
+cat_impl!(Rank4 [A, B, C, D], axis 0 joins A: [K, B, C, D]);
+cat_impl!(Rank4 [A, B, C, D], axis 1 joins B: [A, K, C, D]);
+cat_impl!(Rank4 [A, B, C, D], axis 2 joins C: [A, B, K, D]);
+cat_impl!(Rank4 [A, B, C, D], axis 3 joins D: [A, B, C, K]);
 
 // Unusable second impls (see `ShapeProbe`): a size outside typenum's map is then reported with
 // the rule's own message instead of typenum's `Const<2000>: ToUInt`.

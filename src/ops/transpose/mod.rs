@@ -2,7 +2,7 @@
 //! layout's strides move), with the permuted shape in the type.
 use crate::device::Device;
 use crate::dtype::Dtype;
-use crate::shape::axis::{DimAt, ReplaceDim};
+use crate::shape::axis::DimAt;
 use crate::shape::typenum_bridge::Dim;
 use crate::shape::{Rank2, Rank3, Rank4, Shape};
 use crate::tensor::Tensor;
@@ -22,14 +22,7 @@ pub trait Transpose<const A: usize, const B: usize>: Shape {
     type Out: Shape;
 }
 
-#[diagnostic::do_not_recommend]
-impl<S, const A: usize, const B: usize, const X: usize, const Y: usize> Transpose<A, B> for S
-where
-    S: DimAt<A, Dim = Dim<X>> + DimAt<B, Dim = Dim<Y>> + ReplaceDim<A, Dim<Y>>,
-    <S as ReplaceDim<A, Dim<Y>>>::Out: ReplaceDim<B, Dim<X>>,
-{
-    type Out = <<S as ReplaceDim<A, Dim<Y>>>::Out as ReplaceDim<B, Dim<X>>>::Out;
-}
+// One impl per rank and axis pair, generated into src/shape/axis_impls.rs.
 
 /// The shape of `x.transpose(A, B)` for `x` of shape `S`.
 pub type Transposed<S, const A: usize, const B: usize> = <S as Transpose<A, B>>::Out;
