@@ -9,5 +9,7 @@ pub mod index;
 pub mod matmul;
 pub mod reduce;
 pub mod reshape;
+#[cfg(test)]
+mod test_support;
 pub mod transpose;
 pub mod unary;

@@ -1,32 +1,20 @@
 //! Elementwise arithmetic against plain-loop references on random data: every operator form,
 //! broadcasting in both operand orders, the in-place and `out=` forms, integer wrap-around
 //! and NaN propagation.
-use std::fmt::Debug;
-
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use crate::dtype::{FloatDtype, NumDtype};
 use crate::ops::arith::Broadcast;
+use crate::ops::test_support::{Float, Int, RefArith, bcast, cfg, check, transpose_ref};
 use crate::shape::ConstShape;
 use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
 
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
-
 /// An element type as the reference code sees it, with its own plain arithmetic.
-trait El: Copy + Debug + PartialEq + 'static {
-    /// Equal, NaN matching NaN.
-    fn same(self, o: Self) -> bool;
+trait El: RefArith {
     /// Random values: integers over their whole range and near the edges; floats mostly
     /// moderate of both signs, sometimes huge, zero, infinite or NaN.
     fn arb() -> BoxedStrategy<Self>;
-    fn r_add(self, o: Self) -> Self;
-    fn r_sub(self, o: Self) -> Self;
-    fn r_mul(self, o: Self) -> Self;
     fn r_max(self, o: Self) -> Self;
     fn r_min(self, o: Self) -> Self;
 }
@@ -34,31 +22,8 @@ trait El: Copy + Debug + PartialEq + 'static {
 macro_rules! float_el {
     ($($t:ident),*) => {$(
         impl El for $t {
-            fn same(self, o: Self) -> bool {
-                // Exact: the same bits, both NaN, or both zero (of either sign).
-                let zero = |v: Self| v.to_bits() << 1 == 0;
-                self.to_bits() == o.to_bits() || (self.is_nan() && o.is_nan()) || (zero(self) && zero(o))
-            }
             fn arb() -> BoxedStrategy<Self> {
-                prop_oneof![
-                    12 => -100.0 as $t..100.0,
-                    2 => -1.0e30 as $t..1.0e30,
-                    1 => Just(0.0 as $t),
-                    1 => Just(-0.0 as $t),
-                    1 => Just($t::NAN),
-                    1 => Just($t::INFINITY),
-                    1 => Just($t::NEG_INFINITY),
-                ]
-                .boxed()
-            }
-            fn r_add(self, o: Self) -> Self {
-                self + o
-            }
-            fn r_sub(self, o: Self) -> Self {
-                self - o
-            }
-            fn r_mul(self, o: Self) -> Self {
-                self * o
+                Self::wide()
             }
             fn r_max(self, o: Self) -> Self {
                 if self.is_nan() || o.is_nan() { $t::NAN } else if self >= o { self } else { o }
@@ -74,26 +39,8 @@ float_el!(f32, f64);
 macro_rules! int_el {
     ($($t:ident),*) => {$(
         impl El for $t {
-            fn same(self, o: Self) -> bool {
-                self == o
-            }
             fn arb() -> BoxedStrategy<Self> {
-                prop_oneof![
-                    4 => any::<$t>(),
-                    4 => -20 as $t..20,
-                    1 => Just($t::MAX),
-                    1 => Just($t::MIN),
-                ]
-                .boxed()
-            }
-            fn r_add(self, o: Self) -> Self {
-                self.wrapping_add(o)
-            }
-            fn r_sub(self, o: Self) -> Self {
-                self.wrapping_sub(o)
-            }
-            fn r_mul(self, o: Self) -> Self {
-                self.wrapping_mul(o)
+                Self::wide(20)
             }
             fn r_max(self, o: Self) -> Self {
                 Ord::max(self, o)
@@ -108,75 +55,6 @@ int_el!(i32, i64);
 
 fn vals<E: El>(n: usize) -> impl Strategy<Value = Vec<E>> {
     prop::collection::vec(E::arb(), n)
-}
-
-fn check<E: El>(what: &str, got: &[E], want: &[E]) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        prop_assert!(
-            g.same(*w),
-            "{}: element {}: got {:?}, want {:?}",
-            what,
-            i,
-            g,
-            w
-        );
-    }
-    Ok(())
-}
-
-/// Row-major multi-index of flat position `i`.
-fn unravel(mut i: usize, dims: &[usize]) -> Vec<usize> {
-    let mut idx = vec![0; dims.len()];
-    for k in (0..dims.len()).rev() {
-        idx[k] = i % dims[k];
-        i /= dims[k];
-    }
-    idx
-}
-
-/// PyTorch's broadcast result dims: aligned from the right, a missing or size-1 dim stretches.
-fn out_dims(da: &[usize], db: &[usize]) -> Vec<usize> {
-    let r = da.len().max(db.len());
-    (0..r)
-        .map(|i| {
-            let a = (i + da.len()).checked_sub(r).map(|j| da[j]);
-            let b = (i + db.len()).checked_sub(r).map(|j| db[j]);
-            match (a, b) {
-                (Some(x), Some(y)) if x == y => x,
-                (None | Some(1), Some(y)) => y,
-                (Some(x), None | Some(1)) => x,
-                _ => panic!("{da:?} and {db:?} do not broadcast"),
-            }
-        })
-        .collect()
-}
-
-/// The flat position, in an operand of dims `d`, of output multi-index `out`.
-fn source(out: &[usize], d: &[usize]) -> usize {
-    let off = out.len() - d.len();
-    d.iter().enumerate().fold(0, |acc, (j, &n)| {
-        acc * n + if n == 1 { 0 } else { out[off + j] }
-    })
-}
-
-/// `f(a, b)` elementwise with broadcasting, by plain loops: (result dims, values).
-fn bcast<A: Copy, B: Copy, O>(
-    a: &[A],
-    da: &[usize],
-    b: &[B],
-    db: &[usize],
-    f: impl Fn(A, B) -> O,
-) -> (Vec<usize>, Vec<O>) {
-    let dims = out_dims(da, db);
-    let n: usize = dims.iter().product();
-    let v = (0..n)
-        .map(|i| {
-            let idx = unravel(i, &dims);
-            f(a[source(&idx, da)], b[source(&idx, db)])
-        })
-        .collect();
-    (dims, v)
 }
 
 /// The four owned/borrowed forms of a binary operator, as vectors.
@@ -427,10 +305,6 @@ props! { 32;
     i32_assign_vec: check_assign, i32, Rank2<3, 5>, Rank1<5>;
     i64_assign_scalar: check_assign, i64, Rank3<2, 3, 4>, Rank0;
     i64_assign_rank3_onto_rank4: check_assign, i64, Rank4<2, 1, 3, 2>, Rank3<1, 3, 2>;
-}
-
-fn transpose_ref<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
-    (0..n * m).map(|i| v[(i % m) * n + i / m]).collect()
 }
 
 proptest! {

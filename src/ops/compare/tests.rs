@@ -2,26 +2,17 @@
 //! comparisons against tensors (broadcast both ways) and scalars, for every dtype including
 //! bool and NaN-holding floats; `masked_fill`, `masked_fill_` and `where_` with broadcast
 //! masks and operands.
-use std::fmt::Debug;
-
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use crate::dtype::Dtype;
 use crate::ops::arith::Broadcast;
+use crate::ops::test_support::{Elem, bcast, cfg, check, out_dims, source, transpose_ref, unravel};
 use crate::shape::ConstShape;
 use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
 
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
-
 /// An element type as the reference code sees it.
-trait El: Copy + Debug + PartialOrd + 'static {
-    /// Equal, NaN matching NaN.
-    fn same(self, o: Self) -> bool;
+trait El: Elem + PartialOrd {
     /// Random values from a small set, so that equal pairs are common; floats include
     /// both zeros, infinities and NaN.
     fn arb() -> BoxedStrategy<Self>;
@@ -30,11 +21,6 @@ trait El: Copy + Debug + PartialOrd + 'static {
 macro_rules! float_el {
     ($($t:ident),*) => {$(
         impl El for $t {
-            fn same(self, o: Self) -> bool {
-                // Exact: the same bits, both NaN, or both zero (of either sign).
-                let zero = |v: Self| v.to_bits() << 1 == 0;
-                self.to_bits() == o.to_bits() || (self.is_nan() && o.is_nan()) || (zero(self) && zero(o))
-            }
             fn arb() -> BoxedStrategy<Self> {
                 prop_oneof![
                     6 => (-3i8..3).prop_map(|v| v as $t * 0.5),
@@ -54,9 +40,6 @@ float_el!(f32, f64);
 macro_rules! int_el {
     ($($t:ident),*) => {$(
         impl El for $t {
-            fn same(self, o: Self) -> bool {
-                self == o
-            }
             fn arb() -> BoxedStrategy<Self> {
                 prop_oneof![6 => -3 as $t..3, 1 => Just($t::MIN), 1 => Just($t::MAX), 1 => any::<$t>()].boxed()
             }
@@ -66,9 +49,6 @@ macro_rules! int_el {
 int_el!(i32, i64);
 
 impl El for bool {
-    fn same(self, o: Self) -> bool {
-        self == o
-    }
     fn arb() -> BoxedStrategy<Self> {
         any::<bool>().boxed()
     }
@@ -76,66 +56,6 @@ impl El for bool {
 
 fn vals<E: El>(n: usize) -> impl Strategy<Value = Vec<E>> {
     prop::collection::vec(E::arb(), n)
-}
-
-fn check<E: El>(what: &str, got: &[E], want: &[E]) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        prop_assert!(
-            g.same(*w),
-            "{}: element {}: got {:?}, want {:?}",
-            what,
-            i,
-            g,
-            w
-        );
-    }
-    Ok(())
-}
-
-fn unravel(mut i: usize, dims: &[usize]) -> Vec<usize> {
-    let mut idx = vec![0; dims.len()];
-    for k in (0..dims.len()).rev() {
-        idx[k] = i % dims[k];
-        i /= dims[k];
-    }
-    idx
-}
-
-/// The longer of two right-aligned dim lists (the shape rule only allows suffixes).
-fn out_dims(da: &[usize], db: &[usize]) -> Vec<usize> {
-    let (long, short) = if da.len() >= db.len() {
-        (da, db)
-    } else {
-        (db, da)
-    };
-    assert_eq!(&long[long.len() - short.len()..], short, "not a suffix");
-    long.to_vec()
-}
-
-/// The flat position, in an operand of dims `d`, of output multi-index `out`.
-fn source(out: &[usize], d: &[usize]) -> usize {
-    let off = out.len() - d.len();
-    d.iter().enumerate().fold(0, |acc, (j, &n)| {
-        acc * n + if n == 1 { 0 } else { out[off + j] }
-    })
-}
-
-fn bcast<A: Copy, B: Copy, O>(
-    a: &[A],
-    da: &[usize],
-    b: &[B],
-    db: &[usize],
-    f: impl Fn(A, B) -> O,
-) -> Vec<O> {
-    let dims = out_dims(da, db);
-    let n: usize = dims.iter().product();
-    (0..n)
-        .map(|i| {
-            let idx = unravel(i, &dims);
-            f(a[source(&idx, da)], b[source(&idx, db)])
-        })
-        .collect()
 }
 
 type Cmp<E> = fn(&E, &E) -> bool;
@@ -172,7 +92,7 @@ where
     ];
     for (((name, f), got), scalar) in cmps::<E>().into_iter().zip(got).zip(scalar) {
         prop_assert_eq!(got.shape().as_slice().to_vec(), dims.clone());
-        let want = bcast(&a, SA::DIMS, &b, SB::DIMS, |p, q| f(&p, &q));
+        let want = bcast(&a, SA::DIMS, &b, SB::DIMS, |p, q| f(&p, &q)).1;
         check(name, &got.to_vec(), &want)?;
         prop_assert_eq!(scalar.shape().as_slice().to_vec(), SA::DIMS.to_vec());
         let want: Vec<bool> = a.iter().map(|p| f(p, &s)).collect();
@@ -224,7 +144,7 @@ where
 {
     let x = Tensor::<S, E>::from_vec(a.clone()).unwrap();
     let mask = Tensor::<SM, bool>::from_vec(m.clone()).unwrap();
-    let want = bcast(&a, S::DIMS, &m, SM::DIMS, |p, c| if c { v } else { p });
+    let want = bcast(&a, S::DIMS, &m, SM::DIMS, |p, c| if c { v } else { p }).1;
     check("masked_fill", &x.masked_fill(&mask, v).to_vec(), &want)?;
     let mut t = x.clone();
     t.masked_fill_(&mask, v);
@@ -318,10 +238,6 @@ where_props! {
     where_empty: f32, Rank2<0, 3>, Rank1<3>, Rank1<3>;
 }
 
-fn transpose_ref<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
-    (0..n * m).map(|i| v[(i % m) * n + i / m]).collect()
-}
-
 proptest! {
     #![proptest_config(cfg(48))]
 
@@ -339,17 +255,18 @@ proptest! {
         let mask = Tensor::<Rank2<5, 3>, bool>::from_vec(m.clone()).unwrap().t();
         let (xa, yb, ma) = (transpose_ref(&a, 5, 3), transpose_ref(&b, 5, 3), transpose_ref(&m, 5, 3));
         let d = [3, 5];
-        check("t < t", &x.lt(&y).to_vec(), &bcast(&xa, &d, &yb, &d, |p, q| p < q))?;
+        check("t < t", &x.lt(&y).to_vec(), &bcast(&xa, &d, &yb, &d, |p, q| p < q).1)?;
         check("t >= s", &x.ge_scalar(s).to_vec(), &xa.iter().map(|&p| p >= s).collect::<Vec<_>>())?;
         check("t != s", &x.ne_scalar(s).to_vec(), &xa.iter().map(|p| p.ne(&s)).collect::<Vec<_>>())?;
-        let filled = bcast(&xa, &d, &ma, &d, |p, c| if c { v } else { p });
+        let filled = bcast(&xa, &d, &ma, &d, |p, c| if c { v } else { p }).1;
         check("masked_fill(t, t)", &x.masked_fill(&mask, v).to_vec(), &filled)?;
-        let picked = bcast(&bcast(&xa, &d, &ma, &d, |p, c| (p, c)), &d, &yb, &d, |(p, c), q| if c { p } else { q });
+        let paired = bcast(&xa, &d, &ma, &d, |p, c| (p, c)).1;
+        let picked = bcast(&paired, &d, &yb, &d, |(p, c), q| if c { p } else { q }).1;
         check("where_(t, t, t)", &x.where_(&mask, &y).to_vec(), &picked)?;
         // A row of the transposed mask (a strided Rank1 view) broadcast onto the rows.
         let row = mask.narrow::<0, 1, 1>().view::<Rank1<5>>();
         let rm: Vec<bool> = ma[5..10].to_vec();
-        check("masked_fill(t, row)", &x.masked_fill(&row, v).to_vec(), &bcast(&xa, &d, &rm, &[5], |p, c| if c { v } else { p }))?;
+        check("masked_fill(t, row)", &x.masked_fill(&row, v).to_vec(), &bcast(&xa, &d, &rm, &[5], |p, c| if c { v } else { p }).1)?;
         // Comparison of a view against itself: NaN is the only non-equal element.
         let want: Vec<bool> = xa.iter().map(|p| !p.is_nan()).collect();
         check("t == t", &x.eq(&x).to_vec(), &want)?;

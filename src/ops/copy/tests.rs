@@ -1,23 +1,13 @@
 //! Copies and conversions against plain references on random data: `contiguous` of views,
 //! `copy_` with broadcasting, every dtype cast against Rust's `as` (and `!= 0` for bool),
 //! and `item` on one-element tensors and views.
-use std::fmt::Debug;
-
 use proptest::prelude::*;
-use proptest::test_runner::TestCaseError;
 
+use crate::ops::test_support::{Elem, Int, cfg, check, map, transpose_ref};
 use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
 
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
-
 /// An element type as the reference code sees it.
-trait El: Copy + Debug + PartialEq + 'static {
-    /// Equal, NaN matching NaN.
-    fn same(self, o: Self) -> bool;
+trait El: Elem {
     /// Random values: for floats moderate and fractional of both signs, sometimes past
     /// every integer range, zero, infinite or NaN; for integers the whole range.
     fn arb() -> BoxedStrategy<Self>;
@@ -26,11 +16,6 @@ trait El: Copy + Debug + PartialEq + 'static {
 macro_rules! float_el {
     ($($t:ident),*) => {$(
         impl El for $t {
-            fn same(self, o: Self) -> bool {
-                // Exact: the same bits, both NaN, or both zero (of either sign).
-                let zero = |v: Self| v.to_bits() << 1 == 0;
-                self.to_bits() == o.to_bits() || (self.is_nan() && o.is_nan()) || (zero(self) && zero(o))
-            }
             fn arb() -> BoxedStrategy<Self> {
                 prop_oneof![
                     10 => -100.0 as $t..100.0,
@@ -52,17 +37,8 @@ float_el!(f32, f64);
 macro_rules! int_el {
     ($($t:ident),*) => {$(
         impl El for $t {
-            fn same(self, o: Self) -> bool {
-                self == o
-            }
             fn arb() -> BoxedStrategy<Self> {
-                prop_oneof![
-                    4 => any::<$t>(),
-                    4 => -3 as $t..3,
-                    1 => Just($t::MAX),
-                    1 => Just($t::MIN),
-                ]
-                .boxed()
+                Self::wide(3)
             }
         }
     )*};
@@ -70,9 +46,6 @@ macro_rules! int_el {
 int_el!(i32, i64);
 
 impl El for bool {
-    fn same(self, o: Self) -> bool {
-        self == o
-    }
     fn arb() -> BoxedStrategy<Self> {
         any::<bool>().boxed()
     }
@@ -80,29 +53,6 @@ impl El for bool {
 
 fn vals<E: El>(n: usize) -> impl Strategy<Value = Vec<E>> {
     prop::collection::vec(E::arb(), n)
-}
-
-fn check<E: El>(what: &str, got: &[E], want: &[E]) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        prop_assert!(
-            g.same(*w),
-            "{}: element {}: got {:?}, want {:?}",
-            what,
-            i,
-            g,
-            w
-        );
-    }
-    Ok(())
-}
-
-fn transpose_ref<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
-    (0..n * m).map(|i| v[(i % m) * n + i / m]).collect()
-}
-
-fn map<E: Copy, O>(v: &[E], f: impl Fn(E) -> O) -> Vec<O> {
-    v.iter().map(|&x| f(x)).collect()
 }
 
 proptest! {

@@ -1,65 +1,11 @@
 //! Indexing against plain references on random data: `narrow` and `slice_from` along every
 //! axis (on contiguous and transposed tensors), `cat` along every axis of Rank2 and Rank3,
 //! and `index_select` with valid and out-of-range indices.
-use std::fmt::Debug;
-
 use proptest::prelude::*;
-use proptest::test_runner::TestCaseError;
 
 use crate::error::Error;
+use crate::ops::test_support::{cfg, check, moved_vals, ravel, transpose_ref, unravel};
 use crate::{Rank1, Rank2, Rank3, Tensor, tensor};
-
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
-
-fn vals_f32(n: usize) -> impl Strategy<Value = Vec<f32>> {
-    prop::collection::vec(
-        prop_oneof![8 => -100.0f32..100.0, 1 => Just(f32::NAN), 1 => Just(-0.0f32)],
-        n,
-    )
-}
-
-fn vals_i64(n: usize) -> impl Strategy<Value = Vec<i64>> {
-    prop::collection::vec(any::<i64>(), n)
-}
-
-fn check<E: Copy + Debug + PartialEq>(
-    what: &str,
-    got: &[E],
-    want: &[E],
-) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        // Bit patterns for floats would need a trait; NaN is the one value != itself.
-        #[allow(clippy::eq_op)]
-        let both_nan = g != g && w != w;
-        prop_assert!(
-            both_nan || g == w,
-            "{}: element {}: got {:?}, want {:?}",
-            what,
-            i,
-            g,
-            w
-        );
-    }
-    Ok(())
-}
-
-fn unravel(mut i: usize, dims: &[usize]) -> Vec<usize> {
-    let mut idx = vec![0; dims.len()];
-    for k in (0..dims.len()).rev() {
-        idx[k] = i % dims[k];
-        i /= dims[k];
-    }
-    idx
-}
-
-fn ravel(idx: &[usize], dims: &[usize]) -> usize {
-    idx.iter().zip(dims).fold(0, |acc, (&i, &d)| acc * d + i)
-}
 
 /// Entries `pick` of dimension `axis`, by plain index arithmetic: narrow is
 /// `pick = start..start + len`, index_select is `pick = indices`.
@@ -94,10 +40,6 @@ fn cat_ref<E: Copy>(a: &[E], da: &[usize], b: &[E], db: &[usize], axis: usize) -
         .collect()
 }
 
-fn transpose_ref<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
-    (0..n * m).map(|i| v[(i % m) * n + i / m]).collect()
-}
-
 /// `x.narrow::<AX, START, LEN>()` against the reference, with the shape checked.
 macro_rules! narrow_case {
     ($x:expr, $a:expr, $dims:expr, $ax:literal, $start:literal, $len:literal) => {{
@@ -123,7 +65,7 @@ proptest! {
     #![proptest_config(cfg(48))]
 
     #[test]
-    fn narrow_rank2(a in vals_f32(15)) {
+    fn narrow_rank2(a in moved_vals::<f32>(15)) {
         let x = Tensor::<Rank2<5, 3>>::from_vec(a.clone()).unwrap();
         let d = [5usize, 3];
         narrow_case!(x, a, d, 0, 0, 5);
@@ -149,7 +91,7 @@ proptest! {
     }
 
     #[test]
-    fn narrow_rank3(a in vals_i64(24)) {
+    fn narrow_rank3(a in moved_vals::<i64>(24)) {
         let x = Tensor::<Rank3<2, 3, 4>, i64>::from_vec(a.clone()).unwrap();
         let d = [2usize, 3, 4];
         narrow_case!(x, a, d, 0, 1, 1);
@@ -168,7 +110,7 @@ proptest! {
     }
 
     #[test]
-    fn slice_from_views(a in vals_f32(15), b in vals_i64(24)) {
+    fn slice_from_views(a in moved_vals::<f32>(15), b in moved_vals::<i64>(24)) {
         let x = Tensor::<Rank2<5, 3>>::from_vec(a.clone()).unwrap();
         // The lesson's x[1:, 1:].
         let y: Tensor<Rank2<4, 2>> = x.slice_from::<0, 1>().slice_from::<1, 1>();
@@ -199,7 +141,7 @@ proptest! {
     }
 
     #[test]
-    fn cat_rank2(a in vals_f32(6), b in vals_f32(12), c in vals_f32(6), d in vals_f32(12)) {
+    fn cat_rank2(a in moved_vals::<f32>(6), b in moved_vals::<f32>(12), c in moved_vals::<f32>(6), d in moved_vals::<f32>(12)) {
         let x = Tensor::<Rank2<2, 3>>::from_vec(a.clone()).unwrap();
         let y = Tensor::<Rank2<4, 3>>::from_vec(b.clone()).unwrap();
         let z: Tensor<Rank2<6, 3>> = x.cat::<0, _>(&y);
@@ -231,7 +173,7 @@ proptest! {
     }
 
     #[test]
-    fn cat_rank3(a in vals_i64(24), b in vals_i64(12), c in vals_i64(8), d in vals_i64(12)) {
+    fn cat_rank3(a in moved_vals::<i64>(24), b in moved_vals::<i64>(12), c in moved_vals::<i64>(8), d in moved_vals::<i64>(12)) {
         let x = Tensor::<Rank3<2, 3, 4>, i64>::from_vec(a.clone()).unwrap();
         let dx = [2usize, 3, 4];
         let y = Tensor::<Rank3<1, 3, 4>, i64>::from_vec(b.clone()).unwrap();
@@ -261,8 +203,8 @@ proptest! {
 
     #[test]
     fn index_select_valid(
-        a in vals_f32(15),
-        b in vals_i64(24),
+        a in moved_vals::<f32>(15),
+        b in moved_vals::<i64>(24),
         r in prop::collection::vec(0i64..5, 4),
         c in prop::collection::vec(0i64..3, 5),
         k in prop::collection::vec(0i64..4, 3),

@@ -7,13 +7,8 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use crate::dtype::NumDtype;
+use crate::ops::test_support::{cfg, transpose_ref};
 use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
-
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
 
 /// An element type as the reference code sees it.
 trait El: NumDtype + Debug {
@@ -97,10 +92,6 @@ int_el!(i32, i64);
 
 fn vals<E: El>(n: usize) -> impl Strategy<Value = Vec<E>> {
     prop::collection::vec(E::arb(), n)
-}
-
-fn transpose_ref<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
-    (0..n * m).map(|i| v[(i % m) * n + i / m]).collect()
 }
 
 /// `mm` and `matmul` of `M×K` by `K×N`, dense and through transposed views.

@@ -1,30 +1,20 @@
 //! Reductions against plain references on random data: `sum`, `mean`, `max`, `min`,
 //! `argmax`, `argmin` over everything and along every axis, with and without `keepdim`, on
 //! contiguous and permuted inputs; NaN handling, ties, integer wrap-around and empty tensors.
-use std::fmt::Debug;
-
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use crate::dtype::NumDtype;
 use crate::error::Error;
+use crate::ops::test_support::{Elem, cfg, check, ravel, unravel};
 use crate::shape::ConstShape;
 use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
 
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
-
 /// An element type as the reference code sees it.
-trait El: NumDtype + Debug {
+trait El: NumDtype + Elem {
     /// Random values from a small range (so ties are common), some extreme; floats
     /// sometimes NaN or infinite.
     fn arb() -> BoxedStrategy<Self>;
-    /// Equal, NaN matching NaN.
-    fn same(self, o: Self) -> bool;
-    fn is_nan_(self) -> bool;
     /// Checks each `got[i]` against the plain sum of `groups[i]` (`scale` divides it, for
     /// means): wrapping and exact for integers, within a tolerance for floats.
     fn check_sum(
@@ -48,14 +38,6 @@ macro_rules! float_el {
                     1 => Just($t::NEG_INFINITY),
                 ]
                 .boxed()
-            }
-            fn same(self, o: Self) -> bool {
-                // Exact: the same bits, both NaN, or both zero (of either sign).
-                let zero = |v: Self| v.to_bits() << 1 == 0;
-                self.to_bits() == o.to_bits() || (self.is_nan() && o.is_nan()) || (zero(self) && zero(o))
-            }
-            fn is_nan_(self) -> bool {
-                self.is_nan()
             }
             fn check_sum(what: &str, got: &[Self], groups: &[Vec<Self>], mean: bool) -> Result<(), TestCaseError> {
                 prop_assert_eq!(got.len(), groups.len(), "{}: length", what);
@@ -85,12 +67,6 @@ macro_rules! int_el {
         impl El for $t {
             fn arb() -> BoxedStrategy<Self> {
                 prop_oneof![4 => -4 as $t..4, 1 => any::<$t>(), 1 => Just($t::MAX), 1 => Just($t::MIN)].boxed()
-            }
-            fn same(self, o: Self) -> bool {
-                self == o
-            }
-            fn is_nan_(self) -> bool {
-                false
             }
             fn check_sum(what: &str, got: &[Self], groups: &[Vec<Self>], _mean: bool) -> Result<(), TestCaseError> {
                 prop_assert_eq!(got.len(), groups.len(), "{}: length", what);
@@ -154,19 +130,6 @@ fn argmin_ref<E: El>(g: &[E]) -> i64 {
     g.iter().position(|&v| v == m).unwrap() as i64
 }
 
-fn unravel(mut i: usize, dims: &[usize]) -> Vec<usize> {
-    let mut idx = vec![0; dims.len()];
-    for k in (0..dims.len()).rev() {
-        idx[k] = i % dims[k];
-        i /= dims[k];
-    }
-    idx
-}
-
-fn ravel(idx: &[usize], dims: &[usize]) -> usize {
-    idx.iter().zip(dims).fold(0, |acc, (&i, &d)| acc * d + i)
-}
-
 /// The runs of elements along `axis`, one per index of the other dims in row-major order.
 fn groups<E: Copy>(v: &[E], dims: &[usize], axis: usize) -> Vec<Vec<E>> {
     let mut rest = dims.to_vec();
@@ -184,21 +147,6 @@ fn groups<E: Copy>(v: &[E], dims: &[usize], axis: usize) -> Vec<Vec<E>> {
                 .collect()
         })
         .collect()
-}
-
-fn check<E: El>(what: &str, got: &[E], want: &[E]) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        prop_assert!(
-            g.same(*w),
-            "{}: element {}: got {:?}, want {:?}",
-            what,
-            i,
-            g,
-            w
-        );
-    }
-    Ok(())
 }
 
 /// Reductions over every element of a tensor holding `a` (row-major over `dims`).

@@ -1,55 +1,10 @@
 //! New shapes for the same elements against plain references on random data: `view` and
 //! `reshape` to full shapes and with `Infer`, of contiguous, offset and non-contiguous
 //! tensors; `flatten`, `unsqueeze`, `expand_dim`, `view_any`.
-use std::fmt::Debug;
-
 use proptest::prelude::*;
-use proptest::test_runner::TestCaseError;
 
+use crate::ops::test_support::{cfg, check, moved_vals, transpose_ref};
 use crate::{Dim, Infer, Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
-
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
-
-fn vals_f32(n: usize) -> impl Strategy<Value = Vec<f32>> {
-    prop::collection::vec(
-        prop_oneof![8 => -100.0f32..100.0, 1 => Just(f32::NAN), 1 => Just(-0.0f32)],
-        n,
-    )
-}
-
-fn vals_i32(n: usize) -> impl Strategy<Value = Vec<i32>> {
-    prop::collection::vec(any::<i32>(), n)
-}
-
-fn check<E: Copy + Debug + PartialEq>(
-    what: &str,
-    got: &[E],
-    want: &[E],
-) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        // NaN is the one value that is not equal to itself.
-        #[allow(clippy::eq_op)]
-        let both_nan = g != g && w != w;
-        prop_assert!(
-            both_nan || g == w,
-            "{}: element {}: got {:?}, want {:?}",
-            what,
-            i,
-            g,
-            w
-        );
-    }
-    Ok(())
-}
-
-fn transpose_ref<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
-    (0..n * m).map(|i| v[(i % m) * n + i / m]).collect()
-}
 
 /// Checks a reshaped tensor's type-level shape (by annotation at the call), run-time shape
 /// and row-major values.
@@ -65,7 +20,7 @@ proptest! {
     #![proptest_config(cfg(64))]
 
     #[test]
-    fn view_to_full_shapes_and_infer(a in vals_f32(24)) {
+    fn view_to_full_shapes_and_infer(a in moved_vals::<f32>(24)) {
         let x = Tensor::<Rank2<4, 6>>::from_vec(a.clone()).unwrap();
         reshaped!("view Rank1<24>", x.view::<Rank1<24>>(), [24], a);
         reshaped!("view Rank3<2, 3, 4>", x.view::<Rank3<2, 3, 4>>(), [2, 3, 4], a);
@@ -91,7 +46,7 @@ proptest! {
     }
 
     #[test]
-    fn reshape_of_non_contiguous_is_row_major_of_the_view(a in vals_f32(24), b in vals_i32(24)) {
+    fn reshape_of_non_contiguous_is_row_major_of_the_view(a in moved_vals::<f32>(24), b in moved_vals::<i32>(24)) {
         let x = Tensor::<Rank2<4, 6>>::from_vec(a.clone()).unwrap();
         let xt = x.t(); // [6, 4]
         let at = transpose_ref(&a, 4, 6);
@@ -125,7 +80,7 @@ proptest! {
     }
 
     #[test]
-    fn unsqueeze_every_position(a in vals_i32(12), s in any::<i32>()) {
+    fn unsqueeze_every_position(a in moved_vals::<i32>(12), s in any::<i32>()) {
         let x = Tensor::<Rank2<3, 4>, i32>::from_vec(a.clone()).unwrap();
         let u: Tensor<Rank3<1, 3, 4>, i32> = x.unsqueeze::<0>();
         reshaped!("unsqueeze(0)", u, [1, 3, 4], a);
@@ -149,7 +104,7 @@ proptest! {
     }
 
     #[test]
-    fn expand_dim_repeats_size_one_dimensions(a in vals_f32(3), b in vals_f32(6), c in vals_f32(12)) {
+    fn expand_dim_repeats_size_one_dimensions(a in moved_vals::<f32>(3), b in moved_vals::<f32>(6), c in moved_vals::<f32>(12)) {
         let col = Tensor::<Rank2<3, 1>>::from_vec(a.clone()).unwrap();
         let wide: Tensor<Rank2<3, 4>> = col.expand_dim::<1, 4>();
         let want: Vec<f32> = a.iter().flat_map(|&v| [v; 4]).collect();
@@ -187,7 +142,7 @@ proptest! {
     }
 
     #[test]
-    fn view_any_takes_any_sizes(a in vals_i32(24)) {
+    fn view_any_takes_any_sizes(a in moved_vals::<i32>(24)) {
         fn flatten_any<const B: usize, const BF: usize>(x: &Tensor<Rank2<B, 12>, i32>) -> Tensor<Rank1<BF>, i32> {
             x.view_any::<Rank1<BF>>()
         }

@@ -1,64 +1,10 @@
 //! Dimension reordering against a naive index permutation on random data: `t`,
 //! `transpose::<A, B>` and `permute` for every rank and permutation, chains of views, and
 //! views feeding other ops (`t` then `narrow` then `matmul`).
-use std::fmt::Debug;
-
 use proptest::prelude::*;
-use proptest::test_runner::TestCaseError;
 
+use crate::ops::test_support::{cfg, check, moved_vals, ravel, unravel};
 use crate::{Rank1, Rank2, Rank3, Rank4, Tensor};
-
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
-
-fn vals_f64(n: usize) -> impl Strategy<Value = Vec<f64>> {
-    prop::collection::vec(
-        prop_oneof![8 => -100.0f64..100.0, 1 => Just(f64::NAN), 1 => Just(-0.0f64)],
-        n,
-    )
-}
-
-fn vals_i64(n: usize) -> impl Strategy<Value = Vec<i64>> {
-    prop::collection::vec(any::<i64>(), n)
-}
-
-fn check<E: Copy + Debug + PartialEq>(
-    what: &str,
-    got: &[E],
-    want: &[E],
-) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        // NaN is the one value that is not equal to itself.
-        #[allow(clippy::eq_op)]
-        let both_nan = g != g && w != w;
-        prop_assert!(
-            both_nan || g == w,
-            "{}: element {}: got {:?}, want {:?}",
-            what,
-            i,
-            g,
-            w
-        );
-    }
-    Ok(())
-}
-
-fn unravel(mut i: usize, dims: &[usize]) -> Vec<usize> {
-    let mut idx = vec![0; dims.len()];
-    for k in (0..dims.len()).rev() {
-        idx[k] = i % dims[k];
-        i /= dims[k];
-    }
-    idx
-}
-
-fn ravel(idx: &[usize], dims: &[usize]) -> usize {
-    idx.iter().zip(dims).fold(0, |acc, (&i, &d)| acc * d + i)
-}
 
 /// `x.permute(perm)` by index arithmetic: output dim `i` is input dim `perm[i]`, so output
 /// element `idx` is input element `src` with `src[perm[i]] = idx[i]`. Returns (dims, values).
@@ -123,7 +69,7 @@ proptest! {
     #![proptest_config(cfg(32))]
 
     #[test]
-    fn rank2_t_transpose_permute(a in vals_f64(15), b in vals_i64(4)) {
+    fn rank2_t_transpose_permute(a in moved_vals::<f64>(15), b in moved_vals::<i64>(4)) {
         let x = Tensor::<Rank2<5, 3>, f64>::from_vec(a.clone()).unwrap();
         let d = [5usize, 3];
         perm_case!("t()", x.t(), a, d, [1, 0]);
@@ -140,7 +86,7 @@ proptest! {
     }
 
     #[test]
-    fn rank3_transpose_permute(a in vals_i64(24)) {
+    fn rank3_transpose_permute(a in moved_vals::<i64>(24)) {
         let x = Tensor::<Rank3<2, 3, 4>, i64>::from_vec(a.clone()).unwrap();
         let d = [2usize, 3, 4];
         transposes!(x, a, d, 3, [(0, 1), (0, 2), (1, 2), (1, 0), (2, 0), (2, 1), (1, 1)]);
@@ -153,7 +99,7 @@ proptest! {
     }
 
     #[test]
-    fn rank4_transpose_permute(a in vals_f64(48)) {
+    fn rank4_transpose_permute(a in moved_vals::<f64>(48)) {
         let x = Tensor::<Rank4<2, 1, 4, 6>, f64>::from_vec(a.clone()).unwrap();
         let d = [2usize, 1, 4, 6];
         transposes!(x, a, d, 4, [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3), (3, 0), (2, 2)]);
@@ -171,7 +117,7 @@ proptest! {
 
     /// Views of views feeding other ops: t, narrow, matmul, transpose of narrowed tensors.
     #[test]
-    fn chained_views(a in vals_i64(24), b in vals_i64(20), c in vals_f64(24)) {
+    fn chained_views(a in moved_vals::<i64>(24), b in moved_vals::<i64>(20), c in moved_vals::<f64>(24)) {
         let x = Tensor::<Rank2<4, 6>, i64>::from_vec(a.clone()).unwrap();
         let y = Tensor::<Rank2<4, 5>, i64>::from_vec(b.clone()).unwrap();
         // x.t()[1:4] is 3×4; times y (4×5).

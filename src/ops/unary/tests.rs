@@ -1,56 +1,29 @@
 //! One-operand ops against plain references on random data: `abs`, `neg`, `clamp`, `relu`,
 //! scalar arithmetic in every operator form (`x * 2.0`, `2.0 - x`, `3.0 / x`, `x += s`), and
 //! the float functions with a relative tolerance against `f64` references.
-use std::fmt::Debug;
-
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use crate::dtype::{FloatDtype, NumDtype};
+use crate::ops::test_support::{Float, Int, RefArith, cfg, check, map, transpose_ref};
 use crate::shape::ConstShape;
 use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
 
-fn cfg(cases: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(cases);
-    c.failure_persistence = None;
-    c
-}
-
 /// An element type as the reference code sees it, with its own plain arithmetic.
-trait El: Copy + Debug + PartialEq + 'static {
-    /// Equal, NaN matching NaN.
-    fn same(self, o: Self) -> bool;
+trait El: RefArith {
     /// Random values of both signs, the edges, and for floats zeros, infinities and NaN.
     fn arb() -> BoxedStrategy<Self>;
     /// Random finite clamp bounds.
     fn bound() -> BoxedStrategy<Self>;
     fn r_abs(self) -> Self;
     fn r_neg(self) -> Self;
-    fn r_add(self, o: Self) -> Self;
-    fn r_sub(self, o: Self) -> Self;
-    fn r_mul(self, o: Self) -> Self;
-    fn is_nan_(self) -> bool;
 }
 
 macro_rules! float_el {
     ($($t:ident),*) => {$(
         impl El for $t {
-            fn same(self, o: Self) -> bool {
-                // Exact: the same bits, both NaN, or both zero (of either sign).
-                let zero = |v: Self| v.to_bits() << 1 == 0;
-                self.to_bits() == o.to_bits() || (self.is_nan() && o.is_nan()) || (zero(self) && zero(o))
-            }
             fn arb() -> BoxedStrategy<Self> {
-                prop_oneof![
-                    12 => -100.0 as $t..100.0,
-                    2 => -1.0e30 as $t..1.0e30,
-                    1 => Just(0.0 as $t),
-                    1 => Just(-0.0 as $t),
-                    1 => Just($t::NAN),
-                    1 => Just($t::INFINITY),
-                    1 => Just($t::NEG_INFINITY),
-                ]
-                .boxed()
+                Self::wide()
             }
             fn bound() -> BoxedStrategy<Self> {
                 (-50.0 as $t..50.0).boxed()
@@ -61,18 +34,6 @@ macro_rules! float_el {
             fn r_neg(self) -> Self {
                 -self
             }
-            fn r_add(self, o: Self) -> Self {
-                self + o
-            }
-            fn r_sub(self, o: Self) -> Self {
-                self - o
-            }
-            fn r_mul(self, o: Self) -> Self {
-                self * o
-            }
-            fn is_nan_(self) -> bool {
-                self.is_nan()
-            }
         }
     )*};
 }
@@ -81,17 +42,8 @@ float_el!(f32, f64);
 macro_rules! int_el {
     ($($t:ident),*) => {$(
         impl El for $t {
-            fn same(self, o: Self) -> bool {
-                self == o
-            }
             fn arb() -> BoxedStrategy<Self> {
-                prop_oneof![
-                    4 => any::<$t>(),
-                    4 => -100 as $t..100,
-                    1 => Just($t::MAX),
-                    1 => Just($t::MIN),
-                ]
-                .boxed()
+                Self::wide(100)
             }
             fn bound() -> BoxedStrategy<Self> {
                 (-50 as $t..50).boxed()
@@ -101,18 +53,6 @@ macro_rules! int_el {
             }
             fn r_neg(self) -> Self {
                 self.wrapping_neg()
-            }
-            fn r_add(self, o: Self) -> Self {
-                self.wrapping_add(o)
-            }
-            fn r_sub(self, o: Self) -> Self {
-                self.wrapping_sub(o)
-            }
-            fn r_mul(self, o: Self) -> Self {
-                self.wrapping_mul(o)
-            }
-            fn is_nan_(self) -> bool {
-                false
             }
         }
     )*};
@@ -153,21 +93,6 @@ fn vals<E: El>(n: usize) -> impl Strategy<Value = Vec<E>> {
     prop::collection::vec(E::arb(), n)
 }
 
-fn check<E: El>(what: &str, got: &[E], want: &[E]) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        prop_assert!(
-            g.same(*w),
-            "{}: element {}: got {:?}, want {:?}",
-            what,
-            i,
-            g,
-            w
-        );
-    }
-    Ok(())
-}
-
 /// `got` against the `f64` reference `want`, rounded to `E` first (so an overflow to
 /// infinity in `E` is expected), within `E`'s tolerance.
 fn check_close<E: Fl>(
@@ -197,10 +122,6 @@ fn check_close<E: Fl>(
         );
     }
     Ok(())
-}
-
-fn map<E: Copy, O>(v: &[E], f: impl Fn(E) -> O) -> Vec<O> {
-    v.iter().map(|&x| f(x)).collect()
 }
 
 /// PyTorch's clamp: `min(max(x, lo), hi)`, NaN unchanged, `hi` wins when `lo > hi`.
@@ -484,10 +405,6 @@ scalar_props!(f64_scalar_ops_rank3, f64, Rank3<2, 3, 4>, ());
 scalar_props!(i32_scalar_ops_rank1, i32, Rank1<7>);
 scalar_props!(i64_scalar_ops_rank4, i64, Rank4<2, 1, 3, 2>);
 scalar_props!(i32_scalar_ops_empty, i32, Rank2<0, 3>);
-
-fn transpose_ref<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
-    (0..n * m).map(|i| v[(i % m) * n + i / m]).collect()
-}
 
 proptest! {
     #![proptest_config(cfg(48))]
