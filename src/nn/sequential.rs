@@ -100,368 +100,127 @@ impl<E: FloatDtype, D: Device, T: Chain + Parameters<E, D>> Parameters<E, D> for
 // Tuples of up to six layers. Intermediate types are impl parameters (`Y1`, `F1`, …) bound
 // through associated-type equalities, which keeps the bounds linear in the arity.
 
-impl<L0> Chain for (L0,) where L0: Follows<Input> {}
+// Rust has no variadic generics, so this writes the per-arity impls (one tuple length per step).
+macro_rules! layer_tuples {
+    // The impls for one tuple: the layers before the last (`$l`, field `$i`) with their input
+    // and output features (`$fi` → `$fo`) and values (`$yi` → `$yo`), then the last layer with
+    // its input features and value.
+    (@impls [$($l:ident $i:tt $fi:ident $fo:ident $yi:ident $yo:ident)*]
+        $last:ident $li:tt $lf:ident $ly:ident) => {
+        impl<$($l,)* $last, $($fo),*> Chain for ($($l,)* $last,)
+        where
+            $($l: Follows<$fi, Out = $fo>,)*
+            $last: Follows<$lf>,
+        {
+        }
 
-impl<X, L0> Module<X> for (L0,)
-where
-    L0: Module<X>,
-{
-    type Output = L0::Output;
-    fn forward(&self, x: X) -> Self::Output {
-        self.0.forward(x)
-    }
+        impl<X, $($l,)* $last, $($yo),*> Module<X> for ($($l,)* $last,)
+        where
+            $($l: Module<$yi, Output = $yo>,)*
+            $last: Module<$ly>,
+        {
+            type Output = $last::Output;
+            fn forward(&self, x: X) -> Self::Output {
+                $(let x = self.$i.forward(x);)*
+                self.$li.forward(x)
+            }
+        }
+
+        impl<E: FloatDtype, D: Device, $($l: Parameters<E, D>,)* $last: Parameters<E, D>>
+            Parameters<E, D> for ($($l,)* $last,)
+        {
+            fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
+                let mut all = Vec::new();
+                $(all.extend(prefixed_ref(stringify!($i), self.$i.parameters()));)*
+                all.extend(prefixed_ref(stringify!($li), self.$li.parameters()));
+                all
+            }
+            fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
+                let mut all = Vec::new();
+                $(all.extend(prefixed(stringify!($i), self.$i.parameters_mut()));)*
+                all.extend(prefixed(stringify!($li), self.$li.parameters_mut()));
+                all
+            }
+        }
+
+        impl<$($l: fmt::Debug,)* $last: fmt::Debug> fmt::Debug for Sequential<($($l,)* $last,)>
+        where
+            ($($l,)* $last,): Chain,
+        {
+            /// As PyTorch prints a `Sequential`.
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                writeln!(f, "Sequential(")?;
+                $(writeln!(f, "  ({}): {:?}", $i, self.layers.$i)?;)*
+                writeln!(f, "  ({}): {:?}", $li, self.layers.$li)?;
+                write!(f, ")")
+            }
+        }
+    };
+    // The impls for the tuple so far, then for it with the next layer appended (the last
+    // layer's output is the next layer's input).
+    ([$($done:tt)*] $last:ident $li:tt $lf:ident $ly:ident;
+        $next:ident $ni:tt $nf:ident $ny:ident $(, $l:ident $i:tt $f:ident $y:ident)*) => {
+        layer_tuples!(@impls [$($done)*] $last $li $lf $ly);
+        layer_tuples!([$($done)* $last $li $lf $nf $ly $ny] $next $ni $nf $ny; $($l $i $f $y),*);
+    };
+    ([$($done:tt)*] $last:ident $li:tt $lf:ident $ly:ident;) => {
+        layer_tuples!(@impls [$($done)*] $last $li $lf $ly);
+    };
 }
+// Each layer: its type parameter, its tuple field, and its input features and value.
+layer_tuples!([] L0 0 Input X; L1 1 F1 Y1, L2 2 F2 Y2, L3 3 F3 Y3, L4 4 F4 Y4, L5 5 F5 Y5);
 
-impl<E: FloatDtype, D: Device, L0: Parameters<E, D>> Parameters<E, D> for (L0,) {
-    fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed_ref("0", self.0.parameters()));
-        all
-    }
-    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed("0", self.0.parameters_mut()));
-        all
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::Cpu;
+    use crate::shape::Rank2;
+    use crate::tensor::Tensor;
 
-impl<L0: fmt::Debug> fmt::Debug for Sequential<(L0,)>
-where
-    (L0,): Chain,
-{
-    /// As PyTorch prints a `Sequential`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Sequential(")?;
-        writeln!(f, "  (0): {:?}", self.layers.0)?;
-        write!(f, ")")
-    }
-}
-
-impl<L0, L1, F1> Chain for (L0, L1)
-where
-    L0: Follows<Input, Out = F1>,
-    L1: Follows<F1>,
-{
-}
-
-impl<X, L0, L1, Y1> Module<X> for (L0, L1)
-where
-    L0: Module<X, Output = Y1>,
-    L1: Module<Y1>,
-{
-    type Output = L1::Output;
-    fn forward(&self, x: X) -> Self::Output {
-        let x = self.0.forward(x);
-        self.1.forward(x)
-    }
-}
-
-impl<E: FloatDtype, D: Device, L0: Parameters<E, D>, L1: Parameters<E, D>> Parameters<E, D>
-    for (L0, L1)
-{
-    fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed_ref("0", self.0.parameters()));
-        all.extend(prefixed_ref("1", self.1.parameters()));
-        all
-    }
-    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed("0", self.0.parameters_mut()));
-        all.extend(prefixed("1", self.1.parameters_mut()));
-        all
-    }
-}
-
-impl<L0: fmt::Debug, L1: fmt::Debug> fmt::Debug for Sequential<(L0, L1)>
-where
-    (L0, L1): Chain,
-{
-    /// As PyTorch prints a `Sequential`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Sequential(")?;
-        writeln!(f, "  (0): {:?}", self.layers.0)?;
-        writeln!(f, "  (1): {:?}", self.layers.1)?;
-        write!(f, ")")
-    }
-}
-
-impl<L0, L1, L2, F1, F2> Chain for (L0, L1, L2)
-where
-    L0: Follows<Input, Out = F1>,
-    L1: Follows<F1, Out = F2>,
-    L2: Follows<F2>,
-{
-}
-
-impl<X, L0, L1, L2, Y1, Y2> Module<X> for (L0, L1, L2)
-where
-    L0: Module<X, Output = Y1>,
-    L1: Module<Y1, Output = Y2>,
-    L2: Module<Y2>,
-{
-    type Output = L2::Output;
-    fn forward(&self, x: X) -> Self::Output {
-        let x = self.0.forward(x);
-        let x = self.1.forward(x);
-        self.2.forward(x)
-    }
-}
-
-impl<E: FloatDtype, D: Device, L0: Parameters<E, D>, L1: Parameters<E, D>, L2: Parameters<E, D>>
-    Parameters<E, D> for (L0, L1, L2)
-{
-    fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed_ref("0", self.0.parameters()));
-        all.extend(prefixed_ref("1", self.1.parameters()));
-        all.extend(prefixed_ref("2", self.2.parameters()));
-        all
-    }
-    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed("0", self.0.parameters_mut()));
-        all.extend(prefixed("1", self.1.parameters_mut()));
-        all.extend(prefixed("2", self.2.parameters_mut()));
-        all
-    }
-}
-
-impl<L0: fmt::Debug, L1: fmt::Debug, L2: fmt::Debug> fmt::Debug for Sequential<(L0, L1, L2)>
-where
-    (L0, L1, L2): Chain,
-{
-    /// As PyTorch prints a `Sequential`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Sequential(")?;
-        writeln!(f, "  (0): {:?}", self.layers.0)?;
-        writeln!(f, "  (1): {:?}", self.layers.1)?;
-        writeln!(f, "  (2): {:?}", self.layers.2)?;
-        write!(f, ")")
-    }
-}
-
-impl<L0, L1, L2, L3, F1, F2, F3> Chain for (L0, L1, L2, L3)
-where
-    L0: Follows<Input, Out = F1>,
-    L1: Follows<F1, Out = F2>,
-    L2: Follows<F2, Out = F3>,
-    L3: Follows<F3>,
-{
-}
-
-impl<X, L0, L1, L2, L3, Y1, Y2, Y3> Module<X> for (L0, L1, L2, L3)
-where
-    L0: Module<X, Output = Y1>,
-    L1: Module<Y1, Output = Y2>,
-    L2: Module<Y2, Output = Y3>,
-    L3: Module<Y3>,
-{
-    type Output = L3::Output;
-    fn forward(&self, x: X) -> Self::Output {
-        let x = self.0.forward(x);
-        let x = self.1.forward(x);
-        let x = self.2.forward(x);
-        self.3.forward(x)
-    }
-}
-
-impl<
-    E: FloatDtype,
-    D: Device,
-    L0: Parameters<E, D>,
-    L1: Parameters<E, D>,
-    L2: Parameters<E, D>,
-    L3: Parameters<E, D>,
-> Parameters<E, D> for (L0, L1, L2, L3)
-{
-    fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed_ref("0", self.0.parameters()));
-        all.extend(prefixed_ref("1", self.1.parameters()));
-        all.extend(prefixed_ref("2", self.2.parameters()));
-        all.extend(prefixed_ref("3", self.3.parameters()));
-        all
-    }
-    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed("0", self.0.parameters_mut()));
-        all.extend(prefixed("1", self.1.parameters_mut()));
-        all.extend(prefixed("2", self.2.parameters_mut()));
-        all.extend(prefixed("3", self.3.parameters_mut()));
-        all
-    }
-}
-
-impl<L0: fmt::Debug, L1: fmt::Debug, L2: fmt::Debug, L3: fmt::Debug> fmt::Debug
-    for Sequential<(L0, L1, L2, L3)>
-where
-    (L0, L1, L2, L3): Chain,
-{
-    /// As PyTorch prints a `Sequential`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Sequential(")?;
-        writeln!(f, "  (0): {:?}", self.layers.0)?;
-        writeln!(f, "  (1): {:?}", self.layers.1)?;
-        writeln!(f, "  (2): {:?}", self.layers.2)?;
-        writeln!(f, "  (3): {:?}", self.layers.3)?;
-        write!(f, ")")
-    }
-}
-
-impl<L0, L1, L2, L3, L4, F1, F2, F3, F4> Chain for (L0, L1, L2, L3, L4)
-where
-    L0: Follows<Input, Out = F1>,
-    L1: Follows<F1, Out = F2>,
-    L2: Follows<F2, Out = F3>,
-    L3: Follows<F3, Out = F4>,
-    L4: Follows<F4>,
-{
-}
-
-impl<X, L0, L1, L2, L3, L4, Y1, Y2, Y3, Y4> Module<X> for (L0, L1, L2, L3, L4)
-where
-    L0: Module<X, Output = Y1>,
-    L1: Module<Y1, Output = Y2>,
-    L2: Module<Y2, Output = Y3>,
-    L3: Module<Y3, Output = Y4>,
-    L4: Module<Y4>,
-{
-    type Output = L4::Output;
-    fn forward(&self, x: X) -> Self::Output {
-        let x = self.0.forward(x);
-        let x = self.1.forward(x);
-        let x = self.2.forward(x);
-        let x = self.3.forward(x);
-        self.4.forward(x)
-    }
-}
-
-impl<
-    E: FloatDtype,
-    D: Device,
-    L0: Parameters<E, D>,
-    L1: Parameters<E, D>,
-    L2: Parameters<E, D>,
-    L3: Parameters<E, D>,
-    L4: Parameters<E, D>,
-> Parameters<E, D> for (L0, L1, L2, L3, L4)
-{
-    fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed_ref("0", self.0.parameters()));
-        all.extend(prefixed_ref("1", self.1.parameters()));
-        all.extend(prefixed_ref("2", self.2.parameters()));
-        all.extend(prefixed_ref("3", self.3.parameters()));
-        all.extend(prefixed_ref("4", self.4.parameters()));
-        all
-    }
-    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed("0", self.0.parameters_mut()));
-        all.extend(prefixed("1", self.1.parameters_mut()));
-        all.extend(prefixed("2", self.2.parameters_mut()));
-        all.extend(prefixed("3", self.3.parameters_mut()));
-        all.extend(prefixed("4", self.4.parameters_mut()));
-        all
-    }
-}
-
-impl<L0: fmt::Debug, L1: fmt::Debug, L2: fmt::Debug, L3: fmt::Debug, L4: fmt::Debug> fmt::Debug
-    for Sequential<(L0, L1, L2, L3, L4)>
-where
-    (L0, L1, L2, L3, L4): Chain,
-{
-    /// As PyTorch prints a `Sequential`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Sequential(")?;
-        writeln!(f, "  (0): {:?}", self.layers.0)?;
-        writeln!(f, "  (1): {:?}", self.layers.1)?;
-        writeln!(f, "  (2): {:?}", self.layers.2)?;
-        writeln!(f, "  (3): {:?}", self.layers.3)?;
-        writeln!(f, "  (4): {:?}", self.layers.4)?;
-        write!(f, ")")
-    }
-}
-
-impl<L0, L1, L2, L3, L4, L5, F1, F2, F3, F4, F5> Chain for (L0, L1, L2, L3, L4, L5)
-where
-    L0: Follows<Input, Out = F1>,
-    L1: Follows<F1, Out = F2>,
-    L2: Follows<F2, Out = F3>,
-    L3: Follows<F3, Out = F4>,
-    L4: Follows<F4, Out = F5>,
-    L5: Follows<F5>,
-{
-}
-
-impl<X, L0, L1, L2, L3, L4, L5, Y1, Y2, Y3, Y4, Y5> Module<X> for (L0, L1, L2, L3, L4, L5)
-where
-    L0: Module<X, Output = Y1>,
-    L1: Module<Y1, Output = Y2>,
-    L2: Module<Y2, Output = Y3>,
-    L3: Module<Y3, Output = Y4>,
-    L4: Module<Y4, Output = Y5>,
-    L5: Module<Y5>,
-{
-    type Output = L5::Output;
-    fn forward(&self, x: X) -> Self::Output {
-        let x = self.0.forward(x);
-        let x = self.1.forward(x);
-        let x = self.2.forward(x);
-        let x = self.3.forward(x);
-        let x = self.4.forward(x);
-        self.5.forward(x)
-    }
-}
-
-impl<
-    E: FloatDtype,
-    D: Device,
-    L0: Parameters<E, D>,
-    L1: Parameters<E, D>,
-    L2: Parameters<E, D>,
-    L3: Parameters<E, D>,
-    L4: Parameters<E, D>,
-    L5: Parameters<E, D>,
-> Parameters<E, D> for (L0, L1, L2, L3, L4, L5)
-{
-    fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed_ref("0", self.0.parameters()));
-        all.extend(prefixed_ref("1", self.1.parameters()));
-        all.extend(prefixed_ref("2", self.2.parameters()));
-        all.extend(prefixed_ref("3", self.3.parameters()));
-        all.extend(prefixed_ref("4", self.4.parameters()));
-        all.extend(prefixed_ref("5", self.5.parameters()));
-        all
-    }
-    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
-        let mut all = Vec::new();
-        all.extend(prefixed("0", self.0.parameters_mut()));
-        all.extend(prefixed("1", self.1.parameters_mut()));
-        all.extend(prefixed("2", self.2.parameters_mut()));
-        all.extend(prefixed("3", self.3.parameters_mut()));
-        all.extend(prefixed("4", self.4.parameters_mut()));
-        all.extend(prefixed("5", self.5.parameters_mut()));
-        all
-    }
-}
-
-impl<L0: fmt::Debug, L1: fmt::Debug, L2: fmt::Debug, L3: fmt::Debug, L4: fmt::Debug, L5: fmt::Debug>
-    fmt::Debug for Sequential<(L0, L1, L2, L3, L4, L5)>
-where
-    (L0, L1, L2, L3, L4, L5): Chain,
-{
-    /// As PyTorch prints a `Sequential`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Sequential(")?;
-        writeln!(f, "  (0): {:?}", self.layers.0)?;
-        writeln!(f, "  (1): {:?}", self.layers.1)?;
-        writeln!(f, "  (2): {:?}", self.layers.2)?;
-        writeln!(f, "  (3): {:?}", self.layers.3)?;
-        writeln!(f, "  (4): {:?}", self.layers.4)?;
-        writeln!(f, "  (5): {:?}", self.layers.5)?;
-        write!(f, ")")
+    // The shortest and longest tuples: PyTorch's names and printout, and the forward chain.
+    #[test]
+    fn one_and_six_layers_name_print_and_forward_as_pytorch() {
+        let one = Sequential::new((Linear::<3, 2>::new(),));
+        let six = Sequential::new((
+            Linear::<8, 7>::new(),
+            ReLU,
+            Linear::<7, 6>::no_bias(),
+            Tanh,
+            Linear::<6, 5>::new(),
+            Sigmoid,
+        ));
+        let names = |m: &dyn Parameters<f32, Cpu>| -> Vec<String> {
+            m.parameters().into_iter().map(|p| p.name).collect()
+        };
+        assert_eq!(names(&one), ["0.weight", "0.bias"]);
+        assert_eq!(
+            names(&six),
+            ["0.weight", "0.bias", "2.weight", "4.weight", "4.bias"]
+        );
+        let mut six = six;
+        let names_mut: Vec<String> = six.parameters_mut().into_iter().map(|p| p.name).collect();
+        assert_eq!(names_mut, names(&six));
+        assert_eq!(
+            format!("{one:?}"),
+            "Sequential(\n  (0): Linear(in_features=3, out_features=2, bias=True)\n)"
+        );
+        assert_eq!(
+            format!("{six:?}"),
+            "Sequential(\n  (0): Linear(in_features=8, out_features=7, bias=True)\n  (1): ReLU()\n  \
+             (2): Linear(in_features=7, out_features=6, bias=False)\n  (3): Tanh()\n  \
+             (4): Linear(in_features=6, out_features=5, bias=True)\n  (5): Sigmoid()\n)"
+        );
+        let x = Tensor::<Rank2<2, 8>>::randn();
+        let y: Tensor<Rank2<2, 5>> = six.forward(&x);
+        let by_hand = six.layers.5.forward(
+            six.layers.4.forward(
+                six.layers.3.forward(
+                    six.layers
+                        .2
+                        .forward(six.layers.1.forward(six.layers.0.forward(&x))),
+                ),
+            ),
+        );
+        assert_eq!(y.to_vec(), by_hand.to_vec());
     }
 }
