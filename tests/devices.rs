@@ -13,43 +13,12 @@ use typetensor::autograd::no_grad;
 use typetensor::nn::{Linear, MSELoss, Module, Parameters, ReLU, Reduction, Sequential, ToDevice};
 use typetensor::optim::{Adam, Optimizer, RMSprop, SGD};
 use typetensor::{
-    ConstShape, Cpu, Cuda, Device, Dtype, Error, Rank1, Rank2, Rank3, Result, Shape, Tensor,
-    manual_seed, tensor,
+    ConstShape, Cpu, Cuda, Device, Dtype, Error, Rank1, Rank2, Rank3, Shape, Tensor, manual_seed,
+    tensor,
 };
 
-/// Whether a missing GPU is a failure (`TYPETENSOR_REQUIRE_CUDA=1`).
-fn cuda_required() -> bool {
-    std::env::var("TYPETENSOR_REQUIRE_CUDA").is_ok_and(|v| v == "1")
-}
-
-/// What a device constructor returns: the device, or why there is none.
-trait Made<D> {
-    fn made(self) -> Result<D>;
-}
-impl Made<Cpu> for Cpu {
-    fn made(self) -> Result<Cpu> {
-        Ok(self)
-    }
-}
-impl<D> Made<D> for Result<D> {
-    fn made(self) -> Result<D> {
-        self
-    }
-}
-
-/// The device under test, or `None` after printing why the test is skipped.
-fn device_or_skip<D: Device>(made: impl Made<D>, test: &str) -> Option<D> {
-    match made.made() {
-        Ok(d) => Some(d),
-        Err(e) if cuda_required() => {
-            panic!("{test}: TYPETENSOR_REQUIRE_CUDA=1, but the device is not usable: {e}")
-        }
-        Err(e) => {
-            eprintln!("{test}: skipped: no CUDA device ({e})");
-            None
-        }
-    }
-}
+mod common;
+use common::cuda_required;
 
 // ---------------------------------------------------------------------------------------
 // Comparing results
@@ -908,7 +877,7 @@ impl<S: Shape> LeafOn<S> for Tensor<S> {
 /// constructor returns the device (`Cpu::default`) or a `Result` of it (`Cuda::new`).
 macro_rules! device_tests {
     ($name:ident, $make:expr) => {
-        device_tests!(@ $name, $make, [
+        common::device_tests!($name, $make, suite: [
             arith,
             unary,
             compare,
@@ -925,22 +894,6 @@ macro_rules! device_tests {
             two_layer_backward,
             optimizers,
         ]);
-    };
-    (@ $name:ident, $make:expr, [$($test:ident),* $(,)?]) => {
-        mod $name {
-            use super::*;
-            $(
-                #[test]
-                fn $test() {
-                    #[allow(clippy::redundant_closure_call, clippy::redundant_closure)]
-                    let made = ($make)();
-                    let test = concat!(stringify!($name), "::", stringify!($test));
-                    if let Some(d) = device_or_skip(made, test) {
-                        suite::$test(&d);
-                    }
-                }
-            )*
-        }
     };
 }
 

@@ -1,9 +1,17 @@
 //! Finite-difference gradient checks for every differentiable op, through the public API.
 //!
-//! Each check builds `f64` inputs, computes the analytic gradient with `requires_grad_()`,
-//! `backward()` and `grad()`, and the numeric one by central differences (each element
-//! perturbed by `±h` through `Tensor::from_vec`), and requires
+//! Each check builds `f64` inputs on the CPU, moves them to the device under test, computes
+//! the analytic gradient there with `requires_grad_()`, `backward()` and `grad()`, and the
+//! numeric one by central differences on the same device (each element perturbed by `±h`
+//! and uploaded with `Tensor::from_vec_on`), and requires
 //! `|analytic - numeric| <= tol * max(1, |numeric|)` element by element.
+//!
+//! The checks are one suite of functions `fn check<D: Device>(d: &D)`, instantiated for
+//! every device as `tests/devices.rs` does (`tests/common/mod.rs`): `cpu::grad_add`,
+//! `cuda::grad_add`, … with the same inputs (seeds), step and tolerance. Without a usable
+//! GPU the `cuda` instances print that they are skipped and pass;
+//! `TYPETENSOR_REQUIRE_CUDA=1` makes that a failure. `scripts/cuda/emu_rust_test.sh` runs
+//! the `cuda` instances on the emulated driver.
 //!
 //! An op with a non-scalar output is checked twice: contracted with a fixed pseudo-random
 //! weight of its shape (`(out * w).sum()`, so every output element matters with its own
@@ -13,13 +21,20 @@
 //!
 //! The last part checks autograd's semantics: accumulation, `zero_grad`, `no_grad`,
 //! `detach`, `grad_fn` names and printing as PyTorch has them, in-place rules, errors, and
-//! deep graphs.
+//! deep graphs. Those that compute on the device are in the suite; printing, the panicking
+//! in-place rules, an untracked write through `numpy_mut`, the checker's self-test and the
+//! 10 000-op graphs are properties of the device-independent graph code, checked on the CPU
+//! only.
 use typetensor::autograd::no_grad;
 use typetensor::{
-    ConstShape, Dim, Infer, Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, manual_seed, tensor,
+    ConstShape, Cpu, Cuda, Device, Dim, Infer, Rank0, Rank1, Rank2, Rank3, Rank4, Tensor,
+    manual_seed, tensor,
 };
 
-type T<S> = Tensor<S, f64>;
+mod common;
+
+/// An `f64` tensor, on the CPU unless `D` says otherwise.
+type T<S, D = Cpu> = Tensor<S, f64, D>;
 
 /// The finite-difference step.
 const H: f64 = 1e-6;
@@ -107,12 +122,17 @@ fn weight<S: ConstShape>() -> T<S> {
 
 /// `(out * w).sum()` with the fixed weight `w`: a scalar that every output element
 /// affects with its own factor.
-fn contract<S: ConstShape>(out: T<S>) -> T<Rank0> {
-    (&out * &weight::<S>()).sum()
+fn contract<S: ConstShape, D: Device>(out: T<S, D>) -> T<Rank0, D> {
+    (&out * &weight::<S>().to_device(out.device())).sum()
 }
 
 fn constant<S: ConstShape>(v: &[f64]) -> T<S> {
-    T::from_vec(v.to_vec()).expect("input length matches the shape")
+    on(v, &Cpu)
+}
+
+/// A tensor holding `v` on device `d`.
+fn on<S: ConstShape, D: Device>(v: &[f64], d: &D) -> T<S, D> {
+    T::from_vec_on(v.to_vec(), d).expect("input length matches the shape")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -143,21 +163,22 @@ fn numeric(x: &[f64], h: f64, f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
         .collect()
 }
 
-fn analytic_grad<S: ConstShape>(what: &str, x: &T<S>) -> Vec<f64> {
+fn analytic_grad<S: ConstShape, D: Device>(what: &str, x: &T<S, D>) -> Vec<f64> {
     x.grad()
         .unwrap_or_else(|| panic!("{what}: backward left no grad on an input"))
         .to_vec()
 }
 
-/// Checks `d f / d x` at `x` with step `h` and tolerance `tol`.
-fn gradcheck1_with<S: ConstShape>(
+/// Checks `d f / d x` at `x` (moved to `d`) with step `h` and tolerance `tol`.
+fn gradcheck1_with<S: ConstShape, D: Device>(
+    d: &D,
     what: &str,
     h: f64,
     tol: f64,
     x: &T<S>,
-    f: impl Fn(&T<S>) -> T<Rank0>,
+    f: impl Fn(&T<S, D>) -> T<Rank0, D>,
 ) {
-    let xt = x.clone().requires_grad_();
+    let xt = x.to_device(d).requires_grad_();
     let out = f(&xt);
     assert!(
         out.requires_grad(),
@@ -165,22 +186,30 @@ fn gradcheck1_with<S: ConstShape>(
     );
     out.backward();
     let analytic = analytic_grad(what, &xt);
-    let num = numeric(&x.to_vec(), h, |v| f(&constant::<S>(v)).item());
+    let num = numeric(&x.to_vec(), h, |v| f(&on::<S, D>(v, d)).item());
     assert_close(what, &analytic, &num, tol);
 }
 
-/// Checks `d f / d x` at `x`.
-fn gradcheck1<S: ConstShape>(what: &str, x: &T<S>, f: impl Fn(&T<S>) -> T<Rank0>) {
-    gradcheck1_with(what, H, TOL, x, f);
+/// Checks `d f / d x` at `x` (moved to `d`).
+fn gradcheck1<S: ConstShape, D: Device>(
+    d: &D,
+    what: &str,
+    x: &T<S>,
+    f: impl Fn(&T<S, D>) -> T<Rank0, D>,
+) {
+    gradcheck1_with(d, what, H, TOL, x, f);
 }
 
-/// Checks `d f / d a` and `d f / d b` at `(a, b)`, both inputs requiring grad at once.
-fn gradcheck2<S1: ConstShape, S2: ConstShape>(
+/// Checks `d f / d a` and `d f / d b` at `(a, b)` (moved to `d`), both inputs requiring
+/// grad at once.
+fn gradcheck2<S1: ConstShape, S2: ConstShape, D: Device>(
+    d: &D,
     what: &str,
     a: &T<S1>,
     b: &T<S2>,
-    f: impl Fn(&T<S1>, &T<S2>) -> T<Rank0>,
+    f: impl Fn(&T<S1, D>, &T<S2, D>) -> T<Rank0, D>,
 ) {
+    let (a, b) = (a.to_device(d), b.to_device(d));
     let (at, bt) = (a.clone().requires_grad_(), b.clone().requires_grad_());
     let out = f(&at, &bt);
     assert!(
@@ -189,29 +218,35 @@ fn gradcheck2<S1: ConstShape, S2: ConstShape>(
     );
     out.backward();
     let (ga, gb) = (analytic_grad(what, &at), analytic_grad(what, &bt));
-    let na = numeric(&a.to_vec(), H, |v| f(&constant::<S1>(v), b).item());
-    let nb = numeric(&b.to_vec(), H, |v| f(a, &constant::<S2>(v)).item());
+    let na = numeric(&a.to_vec(), H, |v| f(&on::<S1, D>(v, d), &b).item());
+    let nb = numeric(&b.to_vec(), H, |v| f(&a, &on::<S2, D>(v, d)).item());
     assert_close(&format!("{what} (left operand)"), &ga, &na, TOL);
     assert_close(&format!("{what} (right operand)"), &gb, &nb, TOL);
 }
 
-/// Checks a one-input op of any output shape, contracted and plainly summed.
-fn check_op1<S: ConstShape, SO: ConstShape>(what: &str, x: &T<S>, f: impl Fn(&T<S>) -> T<SO>) {
-    gradcheck1(&format!("{what} (weighted sum)"), x, |x| contract(f(x)));
-    gradcheck1(&format!("{what} (sum)"), x, |x| f(x).sum());
+/// Checks a one-input op of any output shape on `d`, contracted and plainly summed.
+fn check_op1<S: ConstShape, SO: ConstShape, D: Device>(
+    d: &D,
+    what: &str,
+    x: &T<S>,
+    f: impl Fn(&T<S, D>) -> T<SO, D>,
+) {
+    gradcheck1(d, &format!("{what} (weighted sum)"), x, |x| contract(f(x)));
+    gradcheck1(d, &format!("{what} (sum)"), x, |x| f(x).sum());
 }
 
-/// Checks a two-input op of any output shape, contracted and plainly summed.
-fn check_op2<S1: ConstShape, S2: ConstShape, SO: ConstShape>(
+/// Checks a two-input op of any output shape on `d`, contracted and plainly summed.
+fn check_op2<S1: ConstShape, S2: ConstShape, SO: ConstShape, D: Device>(
+    d: &D,
     what: &str,
     a: &T<S1>,
     b: &T<S2>,
-    f: impl Fn(&T<S1>, &T<S2>) -> T<SO>,
+    f: impl Fn(&T<S1, D>, &T<S2, D>) -> T<SO, D>,
 ) {
-    gradcheck2(&format!("{what} (weighted sum)"), a, b, |a, b| {
+    gradcheck2(d, &format!("{what} (weighted sum)"), a, b, |a, b| {
         contract(f(a, b))
     });
-    gradcheck2(&format!("{what} (sum)"), a, b, |a, b| f(a, b).sum());
+    gradcheck2(d, &format!("{what} (sum)"), a, b, |a, b| f(a, b).sum());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -221,19 +256,20 @@ fn check_op2<S1: ConstShape, S2: ConstShape, SO: ConstShape>(
 /// `a OP b` for equal shapes and every broadcast the shape rule allows, lower rank on
 /// either side; `$rhs` makes the right operand's values (nonzero ones for `/`).
 macro_rules! check_binary_broadcasts {
-    ($op:tt, $rhs:ident; $($sa:ty, $sb:ty);* $(;)?) => {$(
+    ($d:ident, $op:tt, $rhs:ident; $($sa:ty, $sb:ty);* $(;)?) => {$(
         check_op2(
+            $d,
             concat!(stringify!($sa), " ", stringify!($op), " ", stringify!($sb)),
             &randn::<$sa>(),
             &$rhs::<$sb>(),
-            |a: &T<$sa>, b: &T<$sb>| a $op b,
+            |a: &T<$sa, D>, b: &T<$sb, D>| a $op b,
         );
     )*};
 }
 
 macro_rules! check_binary {
-    ($op:tt, $rhs:ident) => {
-        check_binary_broadcasts!($op, $rhs;
+    ($d:ident, $op:tt, $rhs:ident) => {
+        check_binary_broadcasts!($d, $op, $rhs;
             Rank2<3, 4>, Rank2<3, 4>;
             Rank2<3, 4>, Rank1<4>;
             Rank1<4>, Rank2<3, 4>;
@@ -248,63 +284,57 @@ macro_rules! check_binary {
     };
 }
 
-#[test]
-fn grad_add() {
+fn grad_add<D: Device>(d: &D) {
     manual_seed(1);
-    check_binary!(+, randn);
+    check_binary!(d, +, randn);
 }
 
-#[test]
-fn grad_sub() {
+fn grad_sub<D: Device>(d: &D) {
     manual_seed(2);
-    check_binary!(-, randn);
+    check_binary!(d, -, randn);
 }
 
-#[test]
-fn grad_mul() {
+fn grad_mul<D: Device>(d: &D) {
     manual_seed(3);
-    check_binary!(*, randn);
+    check_binary!(d, *, randn);
 }
 
-#[test]
-fn grad_div() {
+fn grad_div<D: Device>(d: &D) {
     manual_seed(4);
-    check_binary!(/, nonzero);
+    check_binary!(d, /, nonzero);
 }
 
-#[test]
-fn grad_binary_with_one_operand_not_requiring_grad() {
+fn grad_binary_with_one_operand_not_requiring_grad<D: Device>(d: &D) {
     manual_seed(5);
-    let c = nonzero::<Rank1<4>>();
+    let c = nonzero::<Rank1<4>>().to_device(d);
     let x = randn::<Rank2<3, 4>>();
-    gradcheck1("x + c", &x, |x| contract(x + &c));
-    gradcheck1("c - x", &x, |x| contract(&c - x));
-    gradcheck1("c * x", &x, |x| contract(&c * x));
-    gradcheck1("x / c", &x, |x| contract(x / &c));
-    let d = nonzero::<Rank1<4>>();
-    let m = T::<Rank2<3, 4>>::randn();
-    gradcheck1("m / d", &d, |d| contract(&m / d));
+    gradcheck1(d, "x + c", &x, |x| contract(x + &c));
+    gradcheck1(d, "c - x", &x, |x| contract(&c - x));
+    gradcheck1(d, "c * x", &x, |x| contract(&c * x));
+    gradcheck1(d, "x / c", &x, |x| contract(x / &c));
+    let divisor = nonzero::<Rank1<4>>();
+    let m = T::<Rank2<3, 4>>::randn().to_device(d);
+    gradcheck1(d, "m / d", &divisor, |divisor| contract(&m / divisor));
 }
 
-#[test]
-fn grad_same_tensor_twice() {
+#[expect(clippy::eq_op, reason = "one tensor as both operands is the point")]
+fn grad_same_tensor_twice<D: Device>(d: &D) {
     manual_seed(6);
     let x = nonzero::<Rank2<3, 4>>();
-    check_op1("x * x", &x, |x| x * x);
-    check_op1("x + x", &x, |x| x + x);
-    check_op1("x - x", &x, |x| x - x);
-    check_op1("x / x", &x, |x| x / x);
-    check_op1("x.mm(x.t())", &x, |x| x.mm(&x.t()));
-    check_op1("cat(x, x)", &x, |x| x.cat::<0, _>(x));
-    check_op1("x.maximum(x)", &x, |x| x.maximum(x));
-    check_op1("x.where_(c, x)", &x, |x| x.where_(&x.gt_scalar(0.0), x));
+    check_op1(d, "x * x", &x, |x| x * x);
+    check_op1(d, "x + x", &x, |x| x + x);
+    check_op1(d, "x - x", &x, |x| x - x);
+    check_op1(d, "x / x", &x, |x| x / x);
+    check_op1(d, "x.mm(x.t())", &x, |x| x.mm(&x.t()));
+    check_op1(d, "cat(x, x)", &x, |x| x.cat::<0, _>(x));
+    check_op1(d, "x.maximum(x)", &x, |x| x.maximum(x));
+    check_op1(d, "x.where_(c, x)", &x, |x| x.where_(&x.gt_scalar(0.0), x));
 }
 
-#[test]
-fn grad_tensor_used_by_several_ops() {
+fn grad_tensor_used_by_several_ops<D: Device>(d: &D) {
     manual_seed(7);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("exp(x) * 2.5x + tanh(x) - x.sum()", &x, |x| {
+    check_op1(d, "exp(x) * 2.5x + tanh(x) - x.sum()", &x, |x| {
         let a = x.exp();
         let b = x * 2.5;
         let c = x.tanh();
@@ -312,63 +342,72 @@ fn grad_tensor_used_by_several_ops() {
     });
     // A shared intermediate (not a leaf): its users' gradients must be summed before it
     // passes them on.
-    check_op1("h = exp(x); h * tanh(h) + h.mean_dim::<0>()", &x, |x| {
+    check_op1(d, "h = exp(x); h * tanh(h) + h.mean_dim::<0>()", &x, |x| {
         let h = (x * 0.5).exp();
         let r = &(&h * &h.tanh()) + &h.mean_dim::<0>();
         &r * &h.sigmoid()
     });
 }
 
-#[test]
-fn grad_maximum() {
+fn grad_maximum<D: Device>(d: &D) {
     manual_seed(8);
     let b = randn::<Rank2<3, 4>>();
-    check_op2("maximum", &apart_from::<Rank2<3, 4>, _>(&b), &b, |a, b| {
-        a.maximum(b)
-    });
+    check_op2(
+        d,
+        "maximum",
+        &apart_from::<Rank2<3, 4>, _>(&b),
+        &b,
+        |a, b| a.maximum(b),
+    );
     let b = randn::<Rank1<4>>();
     check_op2(
+        d,
         "maximum, Rank1 broadcast",
         &apart_from::<Rank2<3, 4>, _>(&b),
         &b,
-        |a: &T<Rank2<3, 4>>, b: &T<Rank1<4>>| a.maximum(b),
+        |a: &T<Rank2<3, 4>, D>, b: &T<Rank1<4>, D>| a.maximum(b),
     );
     let a = randn::<Rank0>();
     check_op2(
+        d,
         "maximum, Rank0 on the left",
         &a,
         &apart_from::<Rank2<3, 4>, _>(&a),
-        |a: &T<Rank0>, b: &T<Rank2<3, 4>>| a.maximum(b),
+        |a: &T<Rank0, D>, b: &T<Rank2<3, 4>, D>| a.maximum(b),
     );
 }
 
-#[test]
-fn grad_minimum() {
+fn grad_minimum<D: Device>(d: &D) {
     manual_seed(9);
     let b = randn::<Rank2<3, 4>>();
-    check_op2("minimum", &apart_from::<Rank2<3, 4>, _>(&b), &b, |a, b| {
-        a.minimum(b)
-    });
+    check_op2(
+        d,
+        "minimum",
+        &apart_from::<Rank2<3, 4>, _>(&b),
+        &b,
+        |a, b| a.minimum(b),
+    );
     let b = randn::<Rank1<4>>();
     check_op2(
+        d,
         "minimum, Rank1 broadcast",
         &apart_from::<Rank2<3, 4>, _>(&b),
         &b,
-        |a: &T<Rank2<3, 4>>, b: &T<Rank1<4>>| a.minimum(b),
+        |a: &T<Rank2<3, 4>, D>, b: &T<Rank1<4>, D>| a.minimum(b),
     );
     let a = randn::<Rank0>();
     check_op2(
+        d,
         "minimum, Rank0 on the left",
         &a,
         &apart_from::<Rank2<3, 4>, _>(&a),
-        |a: &T<Rank0>, b: &T<Rank2<3, 4>>| a.minimum(b),
+        |a: &T<Rank0, D>, b: &T<Rank2<3, 4>, D>| a.minimum(b),
     );
 }
 
-#[test]
-fn maximum_minimum_split_a_tie_as_pytorch() {
-    let a = tensor([1.0, 5.0, 2.0]).requires_grad_();
-    let b = tensor([1.0, 3.0, 4.0]).requires_grad_();
+fn maximum_minimum_split_a_tie_as_pytorch<D: Device>(d: &D) {
+    let a = tensor([1.0, 5.0, 2.0]).to_device(d).requires_grad_();
+    let b = tensor([1.0, 3.0, 4.0]).to_device(d).requires_grad_();
     a.maximum(&b).sum().backward();
     assert_close(
         "maximum tie, a",
@@ -403,289 +442,288 @@ fn maximum_minimum_split_a_tie_as_pytorch() {
 // Scalar operands
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_mul_scalar() {
+fn grad_mul_scalar<D: Device>(d: &D) {
     manual_seed(10);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("x * 2.5", &x, |x| x * 2.5);
-    check_op1("2.5 * x", &x, |x| 2.5 * x);
-    check_op1("x.mul_scalar(-1.5)", &x, |x| x.mul_scalar(-1.5));
+    check_op1(d, "x * 2.5", &x, |x| x * 2.5);
+    check_op1(d, "2.5 * x", &x, |x| 2.5 * x);
+    check_op1(d, "x.mul_scalar(-1.5)", &x, |x| x.mul_scalar(-1.5));
 }
 
-#[test]
-fn grad_add_scalar() {
+fn grad_add_scalar<D: Device>(d: &D) {
     manual_seed(11);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("x + 1.0", &x, |x| x + 1.0);
-    check_op1("1.0 + x", &x, |x| 1.0 + x);
-    check_op1("x.add_scalar(-2.0)", &x, |x| x.add_scalar(-2.0));
+    check_op1(d, "x + 1.0", &x, |x| x + 1.0);
+    check_op1(d, "1.0 + x", &x, |x| 1.0 + x);
+    check_op1(d, "x.add_scalar(-2.0)", &x, |x| x.add_scalar(-2.0));
 }
 
-#[test]
-fn grad_sub_scalar() {
+fn grad_sub_scalar<D: Device>(d: &D) {
     manual_seed(12);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("2.5 - x", &x, |x| 2.5 - x);
-    check_op1("x - 2.5", &x, |x| x - 2.5);
-    check_op1("x.sub_scalar(2.5)", &x, |x| x.sub_scalar(2.5));
+    check_op1(d, "2.5 - x", &x, |x| 2.5 - x);
+    check_op1(d, "x - 2.5", &x, |x| x - 2.5);
+    check_op1(d, "x.sub_scalar(2.5)", &x, |x| x.sub_scalar(2.5));
 }
 
-#[test]
-fn grad_div_scalar() {
+fn grad_div_scalar<D: Device>(d: &D) {
     manual_seed(13);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("x / 3.0", &x, |x| x / 3.0);
-    check_op1("x.div_scalar(-0.5)", &x, |x| x.div_scalar(-0.5));
+    check_op1(d, "x / 3.0", &x, |x| x / 3.0);
+    check_op1(d, "x.div_scalar(-0.5)", &x, |x| x.div_scalar(-0.5));
 }
 
-#[test]
-fn grad_scalar_div() {
+fn grad_scalar_div<D: Device>(d: &D) {
     manual_seed(14);
     let x = away_from::<Rank2<3, 4>>(&[0.0], 0.3);
-    check_op1("3.0 / x", &x, |x| 3.0 / x);
-    check_op1("-1.5 / x", &x, |x| -1.5 / x);
+    check_op1(d, "3.0 / x", &x, |x| 3.0 / x);
+    check_op1(d, "-1.5 / x", &x, |x| -1.5 / x);
 }
 
 // ---------------------------------------------------------------------------------------
 // Elementwise unary ops
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_neg() {
+fn grad_neg<D: Device>(d: &D) {
     manual_seed(15);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("-x", &x, |x| -x);
-    check_op1("x.neg()", &x, |x| x.neg());
+    check_op1(d, "-x", &x, |x| -x);
+    check_op1(d, "x.neg()", &x, |x| x.neg());
 }
 
-#[test]
-fn grad_abs() {
+fn grad_abs<D: Device>(d: &D) {
     manual_seed(16);
-    check_op1("abs", &nonzero::<Rank2<3, 4>>(), |x| x.abs());
+    check_op1(d, "abs", &nonzero::<Rank2<3, 4>>(), |x| x.abs());
 }
 
-#[test]
-fn grad_clamp() {
+fn grad_clamp<D: Device>(d: &D) {
     manual_seed(17);
     let x = away_from::<Rank2<4, 5>>(&[-0.5, -0.3, 0.0, 0.4, 0.5], 0.05);
-    check_op1("clamp(min=-0.3)", &x, |x| x.clamp(Some(-0.3), None));
-    check_op1("clamp_min(0.0)", &x, |x| x.clamp_min(0.0));
-    check_op1("clamp(max=0.4)", &x, |x| x.clamp(None, Some(0.4)));
-    check_op1("clamp_max(0.0)", &x, |x| x.clamp_max(0.0));
-    check_op1("clamp(-0.5, 0.5)", &x, |x| x.clamp(Some(-0.5), Some(0.5)));
+    check_op1(d, "clamp(min=-0.3)", &x, |x| x.clamp(Some(-0.3), None));
+    check_op1(d, "clamp_min(0.0)", &x, |x| x.clamp_min(0.0));
+    check_op1(d, "clamp(max=0.4)", &x, |x| x.clamp(None, Some(0.4)));
+    check_op1(d, "clamp_max(0.0)", &x, |x| x.clamp_max(0.0));
+    check_op1(d, "clamp(-0.5, 0.5)", &x, |x| {
+        x.clamp(Some(-0.5), Some(0.5))
+    });
     // Both regions are exercised: some elements pass, some are clamped.
     let inside = x.to_vec().iter().filter(|v| v.abs() < 0.5).count();
     assert!(inside > 0 && inside < x.numel());
 }
 
-#[test]
-fn grad_relu() {
+fn grad_relu<D: Device>(d: &D) {
     manual_seed(18);
-    check_op1("relu", &nonzero::<Rank2<3, 4>>(), |x| x.relu());
+    check_op1(d, "relu", &nonzero::<Rank2<3, 4>>(), |x| x.relu());
 }
 
-#[test]
-fn grad_exp() {
+fn grad_exp<D: Device>(d: &D) {
     manual_seed(19);
-    check_op1("exp", &randn::<Rank2<3, 4>>(), |x| x.exp());
+    check_op1(d, "exp", &randn::<Rank2<3, 4>>(), |x| x.exp());
 }
 
-#[test]
-fn grad_log() {
+fn grad_log<D: Device>(d: &D) {
     manual_seed(20);
-    check_op1("log", &positive::<Rank2<3, 4>>(), |x| x.log());
+    check_op1(d, "log", &positive::<Rank2<3, 4>>(), |x| x.log());
 }
 
-#[test]
-fn grad_sqrt() {
+fn grad_sqrt<D: Device>(d: &D) {
     manual_seed(21);
-    check_op1("sqrt", &positive::<Rank2<3, 4>>(), |x| x.sqrt());
+    check_op1(d, "sqrt", &positive::<Rank2<3, 4>>(), |x| x.sqrt());
 }
 
-#[test]
-fn grad_pow() {
+fn grad_pow<D: Device>(d: &D) {
     manual_seed(22);
-    check_op1("pow(2.0)", &randn::<Rank2<3, 4>>(), |x| x.pow(2.0));
-    check_op1("pow(3.0)", &randn::<Rank2<3, 4>>(), |x| x.pow(3.0));
+    check_op1(d, "pow(2.0)", &randn::<Rank2<3, 4>>(), |x| x.pow(2.0));
+    check_op1(d, "pow(3.0)", &randn::<Rank2<3, 4>>(), |x| x.pow(3.0));
     let p = positive::<Rank2<3, 4>>();
-    check_op1("pow(1.7)", &p, |x| x.pow(1.7));
-    check_op1("pow(-0.5)", &p, |x| x.pow(-0.5));
+    check_op1(d, "pow(1.7)", &p, |x| x.pow(1.7));
+    check_op1(d, "pow(-0.5)", &p, |x| x.pow(-0.5));
 }
 
-#[test]
-fn grad_sigmoid() {
+fn grad_sigmoid<D: Device>(d: &D) {
     manual_seed(23);
-    check_op1("sigmoid", &randn::<Rank2<3, 4>>(), |x| x.sigmoid());
+    check_op1(d, "sigmoid", &randn::<Rank2<3, 4>>(), |x| x.sigmoid());
 }
 
-#[test]
-fn grad_tanh() {
+fn grad_tanh<D: Device>(d: &D) {
     manual_seed(24);
-    check_op1("tanh", &randn::<Rank2<3, 4>>(), |x| x.tanh());
+    check_op1(d, "tanh", &randn::<Rank2<3, 4>>(), |x| x.tanh());
 }
 
 // ---------------------------------------------------------------------------------------
 // Matrix products
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_mm() {
+fn grad_mm<D: Device>(d: &D) {
     manual_seed(25);
     check_op2(
+        d,
         "mm",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank2<4, 5>>(),
-        |a: &T<Rank2<3, 4>>, b: &T<Rank2<4, 5>>| a.mm(b),
+        |a: &T<Rank2<3, 4>, D>, b: &T<Rank2<4, 5>, D>| a.mm(b),
     );
 }
 
-#[test]
-fn grad_mm_of_views() {
+fn grad_mm_of_views<D: Device>(d: &D) {
     manual_seed(63);
     check_op2(
+        d,
         "narrowed and sliced operands",
         &randn::<Rank2<5, 4>>(),
         &randn::<Rank2<4, 6>>(),
-        |a: &T<Rank2<5, 4>>, b: &T<Rank2<4, 6>>| a.narrow::<0, 1, 3>().mm(&b.slice_from::<1, 2>()),
+        |a: &T<Rank2<5, 4>, D>, b: &T<Rank2<4, 6>, D>| {
+            a.narrow::<0, 1, 3>().mm(&b.slice_from::<1, 2>())
+        },
     );
     check_op2(
+        d,
         "expanded operand",
         &randn::<Rank2<3, 1>>(),
         &randn::<Rank2<4, 2>>(),
-        |a: &T<Rank2<3, 1>>, b: &T<Rank2<4, 2>>| a.expand_dim::<1, 4>().mm(b),
+        |a: &T<Rank2<3, 1>, D>, b: &T<Rank2<4, 2>, D>| a.expand_dim::<1, 4>().mm(b),
     );
     check_op2(
+        d,
         "expanded batch",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank3<2, 4, 2>>(),
-        |a: &T<Rank2<3, 4>>, b: &T<Rank3<2, 4, 2>>| {
+        |a: &T<Rank2<3, 4>, D>, b: &T<Rank3<2, 4, 2>, D>| {
             a.unsqueeze::<0>().expand_dim::<0, 2>().matmul(b)
         },
     );
 }
 
-#[test]
-fn grad_mm_transposed_operands() {
+fn grad_mm_transposed_operands<D: Device>(d: &D) {
     manual_seed(26);
     check_op2(
+        d,
         "a.t().mm(b)",
         &randn::<Rank2<4, 3>>(),
         &randn::<Rank2<4, 5>>(),
-        |a: &T<Rank2<4, 3>>, b: &T<Rank2<4, 5>>| a.t().mm(b),
+        |a: &T<Rank2<4, 3>, D>, b: &T<Rank2<4, 5>, D>| a.t().mm(b),
     );
     check_op2(
+        d,
         "a.mm(b.t())",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank2<5, 4>>(),
-        |a: &T<Rank2<3, 4>>, b: &T<Rank2<5, 4>>| a.mm(&b.t()),
+        |a: &T<Rank2<3, 4>, D>, b: &T<Rank2<5, 4>, D>| a.mm(&b.t()),
     );
     check_op2(
+        d,
         "a.t().mm(b.t())",
         &randn::<Rank2<4, 3>>(),
         &randn::<Rank2<5, 4>>(),
-        |a: &T<Rank2<4, 3>>, b: &T<Rank2<5, 4>>| a.t().mm(&b.t()),
+        |a: &T<Rank2<4, 3>, D>, b: &T<Rank2<5, 4>, D>| a.t().mm(&b.t()),
     );
 }
 
-#[test]
-fn grad_matmul_vector_vector() {
+fn grad_matmul_vector_vector<D: Device>(d: &D) {
     manual_seed(27);
     check_op2(
+        d,
         "dot",
         &randn::<Rank1<5>>(),
         &randn::<Rank1<5>>(),
-        |a: &T<Rank1<5>>, b: &T<Rank1<5>>| a.matmul(b),
+        |a: &T<Rank1<5>, D>, b: &T<Rank1<5>, D>| a.matmul(b),
     );
 }
 
-#[test]
-fn grad_matmul_matrix_vector() {
+fn grad_matmul_matrix_vector<D: Device>(d: &D) {
     manual_seed(28);
     check_op2(
+        d,
         "mv",
         &randn::<Rank2<3, 5>>(),
         &randn::<Rank1<5>>(),
-        |a: &T<Rank2<3, 5>>, b: &T<Rank1<5>>| a.matmul(b),
+        |a: &T<Rank2<3, 5>, D>, b: &T<Rank1<5>, D>| a.matmul(b),
     );
     check_op2(
+        d,
         "mv, transposed matrix",
         &randn::<Rank2<5, 3>>(),
         &randn::<Rank1<5>>(),
-        |a: &T<Rank2<5, 3>>, b: &T<Rank1<5>>| a.t().matmul(b),
+        |a: &T<Rank2<5, 3>, D>, b: &T<Rank1<5>, D>| a.t().matmul(b),
     );
 }
 
-#[test]
-fn grad_matmul_vector_matrix() {
+fn grad_matmul_vector_matrix<D: Device>(d: &D) {
     manual_seed(29);
     check_op2(
+        d,
         "vector @ matrix",
         &randn::<Rank1<5>>(),
         &randn::<Rank2<5, 3>>(),
-        |a: &T<Rank1<5>>, b: &T<Rank2<5, 3>>| a.matmul(b),
+        |a: &T<Rank1<5>, D>, b: &T<Rank2<5, 3>, D>| a.matmul(b),
     );
 }
 
-#[test]
-fn grad_matmul_matrix_matrix() {
+fn grad_matmul_matrix_matrix<D: Device>(d: &D) {
     manual_seed(30);
     check_op2(
+        d,
         "matrix @ matrix",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank2<4, 2>>(),
-        |a: &T<Rank2<3, 4>>, b: &T<Rank2<4, 2>>| a.matmul(b),
+        |a: &T<Rank2<3, 4>, D>, b: &T<Rank2<4, 2>, D>| a.matmul(b),
     );
 }
 
-#[test]
-fn grad_matmul_batched() {
+fn grad_matmul_batched<D: Device>(d: &D) {
     manual_seed(31);
     check_op2(
+        d,
         "Rank3 @ Rank3",
         &randn::<Rank3<2, 3, 4>>(),
         &randn::<Rank3<2, 4, 5>>(),
-        |a: &T<Rank3<2, 3, 4>>, b: &T<Rank3<2, 4, 5>>| a.matmul(b),
+        |a: &T<Rank3<2, 3, 4>, D>, b: &T<Rank3<2, 4, 5>, D>| a.matmul(b),
     );
     check_op2(
+        d,
         "Rank3 @ transposed Rank3",
         &randn::<Rank3<2, 3, 4>>(),
         &randn::<Rank3<2, 5, 4>>(),
-        |a: &T<Rank3<2, 3, 4>>, b: &T<Rank3<2, 5, 4>>| a.matmul(&b.transpose::<1, 2>()),
+        |a: &T<Rank3<2, 3, 4>, D>, b: &T<Rank3<2, 5, 4>, D>| a.matmul(&b.transpose::<1, 2>()),
     );
     check_op2(
+        d,
         "Rank4 @ Rank4",
         &randn::<Rank4<2, 2, 3, 4>>(),
         &randn::<Rank4<2, 2, 4, 2>>(),
-        |a: &T<Rank4<2, 2, 3, 4>>, b: &T<Rank4<2, 2, 4, 2>>| a.matmul(b),
+        |a: &T<Rank4<2, 2, 3, 4>, D>, b: &T<Rank4<2, 2, 4, 2>, D>| a.matmul(b),
     );
 }
 
-#[test]
-fn grad_matmul_broadcast_batch() {
+fn grad_matmul_broadcast_batch<D: Device>(d: &D) {
     manual_seed(32);
     check_op2(
+        d,
         "Rank3 @ Rank2",
         &randn::<Rank3<2, 3, 4>>(),
         &randn::<Rank2<4, 5>>(),
-        |a: &T<Rank3<2, 3, 4>>, b: &T<Rank2<4, 5>>| a.matmul(b),
+        |a: &T<Rank3<2, 3, 4>, D>, b: &T<Rank2<4, 5>, D>| a.matmul(b),
     );
     check_op2(
+        d,
         "Rank2 @ Rank3",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank3<2, 4, 5>>(),
-        |a: &T<Rank2<3, 4>>, b: &T<Rank3<2, 4, 5>>| a.matmul(b),
+        |a: &T<Rank2<3, 4>, D>, b: &T<Rank3<2, 4, 5>, D>| a.matmul(b),
     );
     check_op2(
+        d,
         "Rank3 @ Rank1",
         &randn::<Rank3<2, 3, 4>>(),
         &randn::<Rank1<4>>(),
-        |a: &T<Rank3<2, 3, 4>>, b: &T<Rank1<4>>| a.matmul(b),
+        |a: &T<Rank3<2, 3, 4>, D>, b: &T<Rank1<4>, D>| a.matmul(b),
     );
     check_op2(
+        d,
         "Rank4 @ Rank2",
         &randn::<Rank4<2, 2, 3, 4>>(),
         &randn::<Rank2<4, 2>>(),
-        |a: &T<Rank4<2, 2, 3, 4>>, b: &T<Rank2<4, 2>>| a.matmul(b),
+        |a: &T<Rank4<2, 2, 3, 4>, D>, b: &T<Rank2<4, 2>, D>| a.matmul(b),
     );
 }
 
@@ -693,123 +731,133 @@ fn grad_matmul_broadcast_batch() {
 // Reductions
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_sum() {
+fn grad_sum<D: Device>(d: &D) {
     manual_seed(33);
-    gradcheck1("sum", &randn::<Rank2<3, 4>>(), |x: &T<Rank2<3, 4>>| x.sum());
-    gradcheck1("(x * w).sum()", &randn::<Rank3<2, 3, 4>>(), |x| {
-        contract::<Rank3<2, 3, 4>>(x.clone())
+    gradcheck1(
+        d,
+        "sum",
+        &randn::<Rank2<3, 4>>(),
+        |x: &T<Rank2<3, 4>, D>| x.sum(),
+    );
+    gradcheck1(d, "(x * w).sum()", &randn::<Rank3<2, 3, 4>>(), |x| {
+        contract::<Rank3<2, 3, 4>, D>(x.clone())
     });
-    gradcheck1("x.t().exp().sum()", &randn::<Rank2<3, 4>>(), |x| {
+    gradcheck1(d, "x.t().exp().sum()", &randn::<Rank2<3, 4>>(), |x| {
         x.t().exp().sum()
     });
 }
 
-#[test]
-fn grad_sum_dim() {
+fn grad_sum_dim<D: Device>(d: &D) {
     manual_seed(34);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("sum_dim::<0>", &x, |x| x.sum_dim::<0>());
-    check_op1("sum_dim::<1>", &x, |x| x.sum_dim::<1>());
+    check_op1(d, "sum_dim::<0>", &x, |x| x.sum_dim::<0>());
+    check_op1(d, "sum_dim::<1>", &x, |x| x.sum_dim::<1>());
     let x = randn::<Rank3<2, 3, 4>>();
-    check_op1("Rank3 sum_dim::<0>", &x, |x| x.sum_dim::<0>());
-    check_op1("Rank3 sum_dim::<1>", &x, |x| x.sum_dim::<1>());
-    check_op1("Rank3 sum_dim::<2>", &x, |x| x.sum_dim::<2>());
+    check_op1(d, "Rank3 sum_dim::<0>", &x, |x| x.sum_dim::<0>());
+    check_op1(d, "Rank3 sum_dim::<1>", &x, |x| x.sum_dim::<1>());
+    check_op1(d, "Rank3 sum_dim::<2>", &x, |x| x.sum_dim::<2>());
 }
 
-#[test]
-fn grad_sum_dim_keepdim() {
+fn grad_sum_dim_keepdim<D: Device>(d: &D) {
     manual_seed(35);
     let x = randn::<Rank3<2, 3, 4>>();
-    check_op1("sum_dim_keepdim::<0>", &x, |x| x.sum_dim_keepdim::<0>());
-    check_op1("sum_dim_keepdim::<1>", &x, |x| x.sum_dim_keepdim::<1>());
-    check_op1("sum_dim_keepdim::<2>", &x, |x| x.sum_dim_keepdim::<2>());
+    check_op1(d, "sum_dim_keepdim::<0>", &x, |x| x.sum_dim_keepdim::<0>());
+    check_op1(d, "sum_dim_keepdim::<1>", &x, |x| x.sum_dim_keepdim::<1>());
+    check_op1(d, "sum_dim_keepdim::<2>", &x, |x| x.sum_dim_keepdim::<2>());
 }
 
-#[test]
-fn grad_mean() {
+fn grad_mean<D: Device>(d: &D) {
     manual_seed(36);
-    gradcheck1("mean", &randn::<Rank2<3, 4>>(), |x: &T<Rank2<3, 4>>| {
-        x.mean()
-    });
-    gradcheck1("(x * x).mean()", &randn::<Rank3<2, 3, 4>>(), |x| {
+    gradcheck1(
+        d,
+        "mean",
+        &randn::<Rank2<3, 4>>(),
+        |x: &T<Rank2<3, 4>, D>| x.mean(),
+    );
+    gradcheck1(d, "(x * x).mean()", &randn::<Rank3<2, 3, 4>>(), |x| {
         (x * x).mean()
     });
 }
 
-#[test]
-fn grad_mean_dim() {
+fn grad_mean_dim<D: Device>(d: &D) {
     manual_seed(37);
     let x = randn::<Rank3<2, 3, 4>>();
-    check_op1("mean_dim::<0>", &x, |x| x.mean_dim::<0>());
-    check_op1("mean_dim::<1>", &x, |x| x.mean_dim::<1>());
-    check_op1("mean_dim::<2>", &x, |x| x.mean_dim::<2>());
+    check_op1(d, "mean_dim::<0>", &x, |x| x.mean_dim::<0>());
+    check_op1(d, "mean_dim::<1>", &x, |x| x.mean_dim::<1>());
+    check_op1(d, "mean_dim::<2>", &x, |x| x.mean_dim::<2>());
 }
 
-#[test]
-fn grad_mean_dim_keepdim() {
+fn grad_mean_dim_keepdim<D: Device>(d: &D) {
     manual_seed(38);
     let x = randn::<Rank3<2, 3, 4>>();
-    check_op1("mean_dim_keepdim::<0>", &x, |x| x.mean_dim_keepdim::<0>());
-    check_op1("mean_dim_keepdim::<1>", &x, |x| x.mean_dim_keepdim::<1>());
-    check_op1("mean_dim_keepdim::<2>", &x, |x| x.mean_dim_keepdim::<2>());
+    check_op1(d, "mean_dim_keepdim::<0>", &x, |x| {
+        x.mean_dim_keepdim::<0>()
+    });
+    check_op1(d, "mean_dim_keepdim::<1>", &x, |x| {
+        x.mean_dim_keepdim::<1>()
+    });
+    check_op1(d, "mean_dim_keepdim::<2>", &x, |x| {
+        x.mean_dim_keepdim::<2>()
+    });
 }
 
-#[test]
-fn grad_max() {
+fn grad_max<D: Device>(d: &D) {
     manual_seed(39);
-    gradcheck1("max", &distinct::<Rank2<3, 4>>(), |x: &T<Rank2<3, 4>>| {
-        x.max()
-    });
-    gradcheck1("(x * 2).max()", &distinct::<Rank3<2, 3, 4>>(), |x| {
+    gradcheck1(
+        d,
+        "max",
+        &distinct::<Rank2<3, 4>>(),
+        |x: &T<Rank2<3, 4>, D>| x.max(),
+    );
+    gradcheck1(d, "(x * 2).max()", &distinct::<Rank3<2, 3, 4>>(), |x| {
         (x * 2.0).max()
     });
 }
 
-#[test]
-fn grad_min() {
+fn grad_min<D: Device>(d: &D) {
     manual_seed(40);
-    gradcheck1("min", &distinct::<Rank2<3, 4>>(), |x: &T<Rank2<3, 4>>| {
-        x.min()
-    });
-    gradcheck1("(x * 2).min()", &distinct::<Rank3<2, 3, 4>>(), |x| {
+    gradcheck1(
+        d,
+        "min",
+        &distinct::<Rank2<3, 4>>(),
+        |x: &T<Rank2<3, 4>, D>| x.min(),
+    );
+    gradcheck1(d, "(x * 2).min()", &distinct::<Rank3<2, 3, 4>>(), |x| {
         (x * 2.0).min()
     });
 }
 
-#[test]
-fn grad_max_dim() {
+fn grad_max_dim<D: Device>(d: &D) {
     manual_seed(41);
     let x = distinct::<Rank3<2, 3, 4>>();
-    check_op1("max_dim::<0>", &x, |x| x.max_dim::<0>());
-    check_op1("max_dim::<1>", &x, |x| x.max_dim::<1>());
-    check_op1("max_dim::<2>", &x, |x| x.max_dim::<2>());
-    check_op1("max_dim of a permute", &x, |x| {
+    check_op1(d, "max_dim::<0>", &x, |x| x.max_dim::<0>());
+    check_op1(d, "max_dim::<1>", &x, |x| x.max_dim::<1>());
+    check_op1(d, "max_dim::<2>", &x, |x| x.max_dim::<2>());
+    check_op1(d, "max_dim of a permute", &x, |x| {
         x.permute::<2, 0, 1>().max_dim::<1>()
     });
 }
 
-#[test]
-fn grad_min_dim() {
+fn grad_min_dim<D: Device>(d: &D) {
     manual_seed(42);
     let x = distinct::<Rank3<2, 3, 4>>();
-    check_op1("min_dim::<0>", &x, |x| x.min_dim::<0>());
-    check_op1("min_dim::<1>", &x, |x| x.min_dim::<1>());
-    check_op1("min_dim::<2>", &x, |x| x.min_dim::<2>());
+    check_op1(d, "min_dim::<0>", &x, |x| x.min_dim::<0>());
+    check_op1(d, "min_dim::<1>", &x, |x| x.min_dim::<1>());
+    check_op1(d, "min_dim::<2>", &x, |x| x.min_dim::<2>());
 }
 
-#[test]
-fn grad_max_dim_keepdim() {
+fn grad_max_dim_keepdim<D: Device>(d: &D) {
     manual_seed(43);
     let x = distinct::<Rank3<2, 3, 4>>();
-    check_op1("max_dim_keepdim::<0>", &x, |x| x.max_dim_keepdim::<0>());
-    check_op1("max_dim_keepdim::<1>", &x, |x| x.max_dim_keepdim::<1>());
-    check_op1("max_dim_keepdim::<2>", &x, |x| x.max_dim_keepdim::<2>());
+    check_op1(d, "max_dim_keepdim::<0>", &x, |x| x.max_dim_keepdim::<0>());
+    check_op1(d, "max_dim_keepdim::<1>", &x, |x| x.max_dim_keepdim::<1>());
+    check_op1(d, "max_dim_keepdim::<2>", &x, |x| x.max_dim_keepdim::<2>());
 }
 
-#[test]
-fn max_min_share_the_gradient_among_ties() {
-    let x = tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]).requires_grad_();
+fn max_min_share_the_gradient_among_ties<D: Device>(d: &D) {
+    let x = tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]])
+        .to_device(d)
+        .requires_grad_();
     x.max().backward();
     assert_close(
         "max ties",
@@ -831,112 +879,110 @@ fn max_min_share_the_gradient_among_ties() {
 // Reshapes and reorders
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_view() {
+fn grad_view<D: Device>(d: &D) {
     manual_seed(44);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("view Rank1<12>", &x, |x| x.view::<Rank1<12>>());
-    check_op1("view Rank3<2, 3, 2>", &x, |x| x.view::<Rank3<2, 3, 2>>());
-    check_op1("view (Infer, 6)", &x, |x| x.view::<(Infer, Dim<6>)>());
-    check_op1("view (2, Infer, 3)", &x, |x| {
+    check_op1(d, "view Rank1<12>", &x, |x| x.view::<Rank1<12>>());
+    check_op1(d, "view Rank3<2, 3, 2>", &x, |x| x.view::<Rank3<2, 3, 2>>());
+    check_op1(d, "view (Infer, 6)", &x, |x| x.view::<(Infer, Dim<6>)>());
+    check_op1(d, "view (2, Infer, 3)", &x, |x| {
         x.view::<(Dim<2>, Infer, Dim<3>)>()
     });
-    check_op1("view then exp", &x, |x| x.view::<Rank2<6, 2>>().exp());
+    check_op1(d, "view then exp", &x, |x| x.view::<Rank2<6, 2>>().exp());
 }
 
-#[test]
-fn grad_reshape_of_transposed() {
+fn grad_reshape_of_transposed<D: Device>(d: &D) {
     manual_seed(45);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("x.t().reshape Rank1<12>", &x, |x| {
+    check_op1(d, "x.t().reshape Rank1<12>", &x, |x| {
         x.t().reshape::<Rank1<12>>()
     });
-    check_op1("x.t().reshape (Infer, 2)", &x, |x| {
+    check_op1(d, "x.t().reshape (Infer, 2)", &x, |x| {
         x.t().reshape::<(Infer, Dim<2>)>()
     });
-    check_op1("x.t().view Rank2<2, 6>", &x, |x| {
+    check_op1(d, "x.t().view Rank2<2, 6>", &x, |x| {
         x.t().view::<Rank2<2, 6>>()
     });
 }
 
-#[test]
-fn grad_flatten() {
+fn grad_flatten<D: Device>(d: &D) {
     manual_seed(46);
     let x = randn::<Rank3<2, 3, 4>>();
-    check_op1("flatten", &x, |x| x.flatten());
-    check_op1("permute then flatten", &x, |x| {
+    check_op1(d, "flatten", &x, |x| x.flatten());
+    check_op1(d, "permute then flatten", &x, |x| {
         x.permute::<2, 0, 1>().flatten()
     });
 }
 
-#[test]
-fn grad_unsqueeze() {
+fn grad_unsqueeze<D: Device>(d: &D) {
     manual_seed(47);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("unsqueeze::<0>", &x, |x| x.unsqueeze::<0>());
-    check_op1("unsqueeze::<1>", &x, |x| x.unsqueeze::<1>());
-    check_op1("unsqueeze::<2>", &x, |x| x.unsqueeze::<2>());
-    check_op1("t().unsqueeze::<1>", &x, |x| x.t().unsqueeze::<1>());
+    check_op1(d, "unsqueeze::<0>", &x, |x| x.unsqueeze::<0>());
+    check_op1(d, "unsqueeze::<1>", &x, |x| x.unsqueeze::<1>());
+    check_op1(d, "unsqueeze::<2>", &x, |x| x.unsqueeze::<2>());
+    check_op1(d, "t().unsqueeze::<1>", &x, |x| x.t().unsqueeze::<1>());
 }
 
-#[test]
-fn grad_expand_dim() {
+fn grad_expand_dim<D: Device>(d: &D) {
     manual_seed(48);
-    check_op1("expand_dim::<1, 4>", &randn::<Rank2<3, 1>>(), |x| {
+    check_op1(d, "expand_dim::<1, 4>", &randn::<Rank2<3, 1>>(), |x| {
         x.expand_dim::<1, 4>()
     });
     check_op1(
+        d,
         "unsqueeze::<0>().expand_dim::<0, 3>",
         &randn::<Rank1<4>>(),
         |x| x.unsqueeze::<0>().expand_dim::<0, 3>(),
     );
-    check_op1("expand then exp", &randn::<Rank3<2, 1, 3>>(), |x| {
+    check_op1(d, "expand then exp", &randn::<Rank3<2, 1, 3>>(), |x| {
         x.expand_dim::<1, 4>().exp()
     });
 }
 
-#[test]
-fn grad_view_any() {
+fn grad_view_any<D: Device>(d: &D) {
     manual_seed(49);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("view_any Rank2<2, 6>", &x, |x| x.view_any::<Rank2<2, 6>>());
-    check_op1("t().view_any Rank1<12>", &x, |x| {
+    check_op1(d, "view_any Rank2<2, 6>", &x, |x| {
+        x.view_any::<Rank2<2, 6>>()
+    });
+    check_op1(d, "t().view_any Rank1<12>", &x, |x| {
         x.t().view_any::<Rank1<12>>()
     });
 }
 
-#[test]
-fn grad_t() {
+fn grad_t<D: Device>(d: &D) {
     manual_seed(50);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("t", &x, |x| x.t());
-    check_op1("t().t()", &x, |x| x.t().t());
-    check_op1("t() * t()", &x, |x| &x.t() * &x.t().exp());
+    check_op1(d, "t", &x, |x| x.t());
+    check_op1(d, "t().t()", &x, |x| x.t().t());
+    check_op1(d, "t() * t()", &x, |x| &x.t() * &x.t().exp());
 }
 
-#[test]
-fn grad_transpose() {
+fn grad_transpose<D: Device>(d: &D) {
     manual_seed(51);
     let x = randn::<Rank3<2, 3, 4>>();
-    check_op1("transpose::<0, 1>", &x, |x| x.transpose::<0, 1>());
-    check_op1("transpose::<0, 2>", &x, |x| x.transpose::<0, 2>());
-    check_op1("transpose::<1, 2>", &x, |x| x.transpose::<1, 2>());
-    check_op1("transpose::<2, 1>", &x, |x| x.transpose::<2, 1>());
+    check_op1(d, "transpose::<0, 1>", &x, |x| x.transpose::<0, 1>());
+    check_op1(d, "transpose::<0, 2>", &x, |x| x.transpose::<0, 2>());
+    check_op1(d, "transpose::<1, 2>", &x, |x| x.transpose::<1, 2>());
+    check_op1(d, "transpose::<2, 1>", &x, |x| x.transpose::<2, 1>());
 }
 
-#[test]
-fn grad_permute() {
+fn grad_permute<D: Device>(d: &D) {
     manual_seed(52);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("Rank2 permute::<1, 0>", &x, |x| x.permute::<1, 0>());
+    check_op1(d, "Rank2 permute::<1, 0>", &x, |x| x.permute::<1, 0>());
     let x = randn::<Rank3<2, 3, 4>>();
-    check_op1("permute::<2, 0, 1>", &x, |x| x.permute::<2, 0, 1>());
-    check_op1("permute::<1, 2, 0>", &x, |x| x.permute::<1, 2, 0>());
-    check_op1("permute::<0, 2, 1>", &x, |x| x.permute::<0, 2, 1>());
+    check_op1(d, "permute::<2, 0, 1>", &x, |x| x.permute::<2, 0, 1>());
+    check_op1(d, "permute::<1, 2, 0>", &x, |x| x.permute::<1, 2, 0>());
+    check_op1(d, "permute::<0, 2, 1>", &x, |x| x.permute::<0, 2, 1>());
     let x = randn::<Rank4<2, 3, 2, 4>>();
-    check_op1("permute::<3, 1, 0, 2>", &x, |x| x.permute::<3, 1, 0, 2>());
-    check_op1("permute::<1, 3, 2, 0>", &x, |x| x.permute::<1, 3, 2, 0>());
-    check_op1("permute twice", &x, |x| {
+    check_op1(d, "permute::<3, 1, 0, 2>", &x, |x| {
+        x.permute::<3, 1, 0, 2>()
+    });
+    check_op1(d, "permute::<1, 3, 2, 0>", &x, |x| {
+        x.permute::<1, 3, 2, 0>()
+    });
+    check_op1(d, "permute twice", &x, |x| {
         x.permute::<1, 3, 2, 0>().permute::<2, 0, 3, 1>()
     });
 }
@@ -945,85 +991,86 @@ fn grad_permute() {
 // Indexing
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_narrow() {
+fn grad_narrow<D: Device>(d: &D) {
     manual_seed(53);
     let x = randn::<Rank2<5, 4>>();
-    check_op1("narrow::<0, 1, 3>", &x, |x| x.narrow::<0, 1, 3>());
-    check_op1("narrow::<1, 0, 2>", &x, |x| x.narrow::<1, 0, 2>());
-    check_op1("narrow::<1, 2, 2>", &x, |x| x.narrow::<1, 2, 2>());
-    check_op1("narrow::<0, 0, 5>", &x, |x| x.narrow::<0, 0, 5>());
+    check_op1(d, "narrow::<0, 1, 3>", &x, |x| x.narrow::<0, 1, 3>());
+    check_op1(d, "narrow::<1, 0, 2>", &x, |x| x.narrow::<1, 0, 2>());
+    check_op1(d, "narrow::<1, 2, 2>", &x, |x| x.narrow::<1, 2, 2>());
+    check_op1(d, "narrow::<0, 0, 5>", &x, |x| x.narrow::<0, 0, 5>());
     let x = randn::<Rank3<2, 3, 4>>();
-    check_op1("Rank3 narrow::<2, 1, 2>", &x, |x| x.narrow::<2, 1, 2>());
-    check_op1("narrow of a transpose", &x, |x| {
+    check_op1(d, "Rank3 narrow::<2, 1, 2>", &x, |x| x.narrow::<2, 1, 2>());
+    check_op1(d, "narrow of a transpose", &x, |x| {
         x.transpose::<0, 2>().narrow::<1, 1, 2>()
     });
 }
 
-#[test]
-fn grad_slice_from() {
+fn grad_slice_from<D: Device>(d: &D) {
     manual_seed(54);
     let x = randn::<Rank2<5, 3>>();
-    check_op1("x[1:, 1:]", &x, |x| {
+    check_op1(d, "x[1:, 1:]", &x, |x| {
         x.slice_from::<0, 1>().slice_from::<1, 1>()
     });
-    check_op1("x[3:]", &x, |x| x.slice_from::<0, 3>());
-    check_op1("x[:, 2:].exp()", &x, |x| x.slice_from::<1, 2>().exp());
+    check_op1(d, "x[3:]", &x, |x| x.slice_from::<0, 3>());
+    check_op1(d, "x[:, 2:].exp()", &x, |x| x.slice_from::<1, 2>().exp());
 }
 
-#[test]
-fn grad_cat() {
+fn grad_cat<D: Device>(d: &D) {
     manual_seed(55);
     check_op2(
+        d,
         "cat axis 0",
         &randn::<Rank2<2, 4>>(),
         &randn::<Rank2<3, 4>>(),
-        |a: &T<Rank2<2, 4>>, b: &T<Rank2<3, 4>>| a.cat::<0, _>(b),
+        |a: &T<Rank2<2, 4>, D>, b: &T<Rank2<3, 4>, D>| a.cat::<0, _>(b),
     );
     check_op2(
+        d,
         "cat axis 1",
         &randn::<Rank2<3, 2>>(),
         &randn::<Rank2<3, 4>>(),
-        |a: &T<Rank2<3, 2>>, b: &T<Rank2<3, 4>>| a.cat::<1, _>(b),
+        |a: &T<Rank2<3, 2>, D>, b: &T<Rank2<3, 4>, D>| a.cat::<1, _>(b),
     );
     check_op2(
+        d,
         "Rank3 cat axis 2",
         &randn::<Rank3<2, 3, 1>>(),
         &randn::<Rank3<2, 3, 2>>(),
-        |a: &T<Rank3<2, 3, 1>>, b: &T<Rank3<2, 3, 2>>| a.cat::<2, _>(b),
+        |a: &T<Rank3<2, 3, 1>, D>, b: &T<Rank3<2, 3, 2>, D>| a.cat::<2, _>(b),
     );
     // The pieces of cat's gradient are views with offsets; the ops before must take them.
     check_op2(
+        d,
         "cat of products, axis 1",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank2<4, 2>>(),
-        |a: &T<Rank2<3, 4>>, b: &T<Rank2<4, 2>>| a.mm(b).cat::<1, _>(&a.t().t().exp()).tanh(),
+        |a: &T<Rank2<3, 4>, D>, b: &T<Rank2<4, 2>, D>| a.mm(b).cat::<1, _>(&a.t().t().exp()).tanh(),
     );
     check_op2(
+        d,
         "cat of transposed, axis 0",
         &randn::<Rank2<4, 3>>(),
         &randn::<Rank2<2, 3>>(),
-        |a: &T<Rank2<4, 3>>, b: &T<Rank2<2, 3>>| a.t().cat::<0, _>(&b.mm(&a.t())),
+        |a: &T<Rank2<4, 3>, D>, b: &T<Rank2<2, 3>, D>| a.t().cat::<0, _>(&b.mm(&a.t())),
     );
 }
 
-#[test]
-fn grad_index_select() {
+fn grad_index_select<D: Device>(d: &D) {
     manual_seed(56);
     let x = randn::<Rank2<4, 3>>();
-    let rows = tensor([2i64, 0, 2, 3, 2]);
-    check_op1("index_select axis 0, repeated rows", &x, |x| {
+    let rows = tensor([2i64, 0, 2, 3, 2]).to_device(d);
+    check_op1(d, "index_select axis 0, repeated rows", &x, |x| {
         x.index_select::<0, 5>(&rows).unwrap()
     });
-    let cols = tensor([1i64, 1, 0, 1]);
-    check_op1("index_select axis 1, repeated columns", &x, |x| {
+    let cols = tensor([1i64, 1, 0, 1]).to_device(d);
+    check_op1(d, "index_select axis 1, repeated columns", &x, |x| {
         x.index_select::<1, 4>(&cols).unwrap()
     });
-    check_op1("index_select of a transpose", &x, |x| {
+    check_op1(d, "index_select of a transpose", &x, |x| {
         x.t().index_select::<1, 5>(&rows).unwrap()
     });
     // A row picked three times gets three times the gradient.
-    let xt = x.clone().requires_grad_();
+    let xt = x.to_device(d).requires_grad_();
     xt.index_select::<0, 5>(&rows).unwrap().sum().backward();
     let expected = [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 3.0, 3.0, 3.0, 1.0, 1.0, 1.0];
     assert_close(
@@ -1038,49 +1085,51 @@ fn grad_index_select() {
 // Masks
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_masked_fill() {
+fn grad_masked_fill<D: Device>(d: &D) {
     manual_seed(57);
     let x = randn::<Rank2<3, 4>>();
-    let mask = T::<Rank2<3, 4>>::randn().gt_scalar(0.0);
-    check_op1("masked_fill", &x, |x| x.masked_fill(&mask, 7.0));
-    let row_mask = tensor([true, false, false, true]);
-    check_op1("masked_fill, broadcast mask", &x, |x| {
+    let mask = T::<Rank2<3, 4>>::randn().gt_scalar(0.0).to_device(d);
+    check_op1(d, "masked_fill", &x, |x| x.masked_fill(&mask, 7.0));
+    let row_mask = tensor([true, false, false, true]).to_device(d);
+    check_op1(d, "masked_fill, broadcast mask", &x, |x| {
         x.masked_fill(&row_mask, -1.0)
     });
-    check_op1("masked_fill of a transpose", &x, |x| {
+    check_op1(d, "masked_fill of a transpose", &x, |x| {
         x.t().masked_fill(&mask.t(), 0.0).exp()
     });
 }
 
-#[test]
-fn grad_where() {
+fn grad_where<D: Device>(d: &D) {
     manual_seed(58);
-    let cond = T::<Rank2<3, 4>>::randn().gt_scalar(0.0);
+    let cond = T::<Rank2<3, 4>>::randn().gt_scalar(0.0).to_device(d);
     check_op2(
+        d,
         "where_, both branches",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank2<3, 4>>(),
-        |x: &T<Rank2<3, 4>>, o: &T<Rank2<3, 4>>| x.where_(&cond, o),
+        |x: &T<Rank2<3, 4>, D>, o: &T<Rank2<3, 4>, D>| x.where_(&cond, o),
     );
     check_op2(
+        d,
         "where_, Rank1 other",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank1<4>>(),
-        |x: &T<Rank2<3, 4>>, o: &T<Rank1<4>>| x.where_(&cond, o),
+        |x: &T<Rank2<3, 4>, D>, o: &T<Rank1<4>, D>| x.where_(&cond, o),
     );
     check_op2(
+        d,
         "where_, Rank0 other",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank0>(),
-        |x: &T<Rank2<3, 4>>, o: &T<Rank0>| x.where_(&cond, o),
+        |x: &T<Rank2<3, 4>, D>, o: &T<Rank0, D>| x.where_(&cond, o),
     );
-    let row_cond = tensor([false, true, true, false]);
+    let row_cond = tensor([false, true, true, false]).to_device(d);
     check_op2(
+        d,
         "where_, broadcast cond and other",
         &randn::<Rank2<3, 4>>(),
         &randn::<Rank1<4>>(),
-        |x: &T<Rank2<3, 4>>, o: &T<Rank1<4>>| x.where_(&row_cond, o),
+        |x: &T<Rank2<3, 4>, D>, o: &T<Rank1<4>, D>| x.where_(&row_cond, o),
     );
 }
 
@@ -1088,56 +1137,54 @@ fn grad_where() {
 // Copies and casts
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_contiguous() {
+fn grad_contiguous<D: Device>(d: &D) {
     manual_seed(59);
     let x = randn::<Rank2<3, 4>>();
-    check_op1("t().contiguous()", &x, |x| x.t().contiguous());
-    check_op1("contiguous() of contiguous", &x, |x| x.contiguous());
-    check_op1("narrow().contiguous()", &x, |x| {
+    check_op1(d, "t().contiguous()", &x, |x| x.t().contiguous());
+    check_op1(d, "contiguous() of contiguous", &x, |x| x.contiguous());
+    check_op1(d, "narrow().contiguous()", &x, |x| {
         x.narrow::<1, 1, 2>().contiguous()
     });
-    check_op1("row narrow().contiguous()", &x, |x| {
+    check_op1(d, "row narrow().contiguous()", &x, |x| {
         x.narrow::<0, 1, 2>().contiguous()
     });
 }
 
-#[test]
-fn grad_copy() {
+fn grad_copy<D: Device>(d: &D) {
     manual_seed(60);
-    check_op1("copy_ same shape", &randn::<Rank2<3, 4>>(), |s| {
-        let mut y = T::<Rank2<3, 4>>::zeros();
+    check_op1(d, "copy_ same shape", &randn::<Rank2<3, 4>>(), |s| {
+        let mut y = s.new_zeros::<Rank2<3, 4>>();
         y.copy_(s);
         y
     });
-    check_op1("copy_ broadcast source", &randn::<Rank1<4>>(), |s| {
-        let mut y = T::<Rank2<3, 4>>::zeros();
+    check_op1(d, "copy_ broadcast source", &randn::<Rank1<4>>(), |s| {
+        let mut y = s.new_zeros::<Rank2<3, 4>>();
         y.copy_(s);
         y
     });
     check_op1(
+        d,
         "copy_ of a transposed source",
         &randn::<Rank2<4, 3>>(),
         |s| {
-            let mut y = T::<Rank2<3, 4>>::ones();
+            let mut y = s.new_ones::<Rank2<3, 4>>();
             y.copy_(&s.t());
             y.exp()
         },
     );
 }
 
-#[test]
-fn grad_to_dtype_round_trip() {
+fn grad_to_dtype_round_trip<D: Device>(d: &D) {
     manual_seed(61);
     // The f32 leg rounds to ~1e-7 relative: a larger step and a looser tolerance.
     let x = randn::<Rank2<3, 4>>();
-    gradcheck1_with("f64 -> f32 -> f64", 1e-3, 1e-3, &x, |x| {
+    gradcheck1_with(d, "f64 -> f32 -> f64", 1e-3, 1e-3, &x, |x| {
         contract(x.to_dtype::<f32>().to_dtype::<f64>())
     });
-    gradcheck1_with("f64 -> f32 tanh -> f64", 1e-3, 1e-3, &x, |x| {
+    gradcheck1_with(d, "f64 -> f32 tanh -> f64", 1e-3, 1e-3, &x, |x| {
         contract((x.to_dtype::<f32>().tanh() * 2.0f32).to_dtype::<f64>())
     });
-    gradcheck1_with("float() then double()", 1e-3, 1e-3, &x, |x| {
+    gradcheck1_with(d, "float() then double()", 1e-3, 1e-3, &x, |x| {
         x.float().double().sum()
     });
     let xt = x.clone().requires_grad_();
@@ -1156,8 +1203,7 @@ fn grad_to_dtype_round_trip() {
 // The lesson's two-layer network
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grad_two_layer_network() {
+fn grad_two_layer_network<D: Device>(d: &D) {
     manual_seed(62);
     let x = T::<Rank2<8, 6>>::randn();
     let y = T::<Rank2<8, 3>>::randn();
@@ -1167,15 +1213,19 @@ fn grad_two_layer_network() {
     let h0 = x.mm(&w1v).to_vec();
     assert!(h0.iter().all(|v| v.abs() > 1e-3));
     assert!(h0.iter().any(|&v| v < 0.0) && h0.iter().any(|&v| v > 0.0));
+    let (x, y) = (x.to_device(d), y.to_device(d));
 
-    let loss_of = |w1: &T<Rank2<6, 5>>, w2: &T<Rank2<5, 3>>| {
+    let loss_of = |w1: &T<Rank2<6, 5>, D>, w2: &T<Rank2<5, 3>, D>| {
         let y_pred = x.mm(w1).clamp_min(0.0).mm(w2);
         (&y_pred - &y).pow(2.0).sum()
     };
-    gradcheck2("two-layer network", &w1v, &w2v, loss_of);
+    gradcheck2(d, "two-layer network", &w1v, &w2v, loss_of);
 
     // Against the lesson's hand-written backward pass.
-    let (w1, w2) = (w1v.clone().requires_grad_(), w2v.clone().requires_grad_());
+    let (w1, w2) = (
+        w1v.to_device(d).requires_grad_(),
+        w2v.to_device(d).requires_grad_(),
+    );
     let h = x.mm(&w1);
     let h_relu = h.clamp_min(0.0);
     let y_pred = h_relu.mm(&w2);
@@ -1206,9 +1256,8 @@ fn grad_two_layer_network() {
 // Autograd semantics
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn grads_accumulate_across_backward_calls_and_reset_with_zero_grad() {
-    let x = tensor([1.0, -2.0, 3.0]).requires_grad_();
+fn grads_accumulate_across_backward_calls_and_reset_with_zero_grad<D: Device>(d: &D) {
+    let x = tensor([1.0, -2.0, 3.0]).to_device(d).requires_grad_();
     let loss = || (&x * &x).sum(); // d/dx = 2x
     loss().backward();
     assert_close(
@@ -1235,9 +1284,8 @@ fn grads_accumulate_across_backward_calls_and_reset_with_zero_grad() {
     );
 }
 
-#[test]
-fn no_grad_records_nothing() {
-    let x = tensor([1.0f64, 2.0]).requires_grad_();
+fn no_grad_records_nothing<D: Device>(d: &D) {
+    let x = tensor([1.0f64, 2.0]).to_device(d).requires_grad_();
     let y = no_grad(|| (&x * 2.0).exp().sum());
     assert_eq!(y.grad_fn(), None);
     assert!(!y.requires_grad());
@@ -1248,14 +1296,13 @@ fn no_grad_records_nothing() {
     assert!(typetensor::autograd::is_grad_enabled());
 }
 
-#[test]
-fn detach_stops_the_gradient() {
-    let x = tensor([1.5, -2.0]).requires_grad_();
-    let d = x.detach();
-    assert!(!d.requires_grad());
-    assert_eq!(d.grad_fn(), None);
-    assert_close("detach values", &d.to_vec(), &[1.5, -2.0], 0.0);
-    (&x * &d).sum().backward(); // only the first factor is differentiated: d/dx = x
+fn detach_stops_the_gradient<D: Device>(d: &D) {
+    let x = tensor([1.5, -2.0]).to_device(d).requires_grad_();
+    let detached = x.detach();
+    assert!(!detached.requires_grad());
+    assert_eq!(detached.grad_fn(), None);
+    assert_close("detach values", &detached.to_vec(), &[1.5, -2.0], 0.0);
+    (&x * &detached).sum().backward(); // only the first factor is differentiated: d/dx = x
     assert_close(
         "x * x.detach()",
         &x.grad().unwrap().to_vec(),
@@ -1267,10 +1314,9 @@ fn detach_stops_the_gradient() {
     assert!(y.is_leaf());
 }
 
-#[test]
-fn grad_fn_names_match_pytorch() {
-    let a = T::<Rank2<2, 3>>::randn().requires_grad_();
-    let b = T::<Rank2<3, 2>>::randn().requires_grad_();
+fn grad_fn_names_match_pytorch<D: Device>(d: &D) {
+    let a = T::<Rank2<2, 3>>::randn().to_device(d).requires_grad_();
+    let b = T::<Rank2<3, 2>>::randn().to_device(d).requires_grad_();
     assert_eq!(a.grad_fn(), None);
     assert_eq!(a.mm(&b).grad_fn(), Some("MmBackward0"));
     assert_eq!(a.sum().grad_fn(), Some("SumBackward0"));
@@ -1289,7 +1335,9 @@ fn grad_fn_names_match_pytorch() {
     assert_eq!(a.t().grad_fn(), Some("TBackward0"));
     assert_eq!((&a * &a).grad_fn(), Some("MulBackward0"));
     assert_eq!((&a * 2.0).grad_fn(), Some("MulBackward0"));
-    assert_eq!((&a - &a).grad_fn(), Some("SubBackward0"));
+    #[expect(clippy::eq_op, reason = "any two operands name the op")]
+    let difference = &a - &a;
+    assert_eq!(difference.grad_fn(), Some("SubBackward0"));
     assert_eq!((2.0 - &a).grad_fn(), Some("RsubBackward1"));
     assert_eq!((&a / 2.0).grad_fn(), Some("DivBackward0"));
     assert_eq!((-&a).grad_fn(), Some("NegBackward0"));
@@ -1333,9 +1381,8 @@ fn in_place_tensor_op_on_a_leaf_requiring_grad_panics() {
     w -= &g;
 }
 
-#[test]
-fn in_place_op_on_a_leaf_inside_no_grad_keeps_it() {
-    let mut w = tensor([1.0f64, 2.0]).requires_grad_();
+fn in_place_op_on_a_leaf_inside_no_grad_keeps_it<D: Device>(d: &D) {
+    let mut w = tensor([1.0f64, 2.0]).to_device(d).requires_grad_();
     (&w * 3.0).sum().backward();
     let grad_before = w.grad().unwrap().to_vec();
     no_grad(|| {
@@ -1359,9 +1406,8 @@ fn in_place_op_on_a_leaf_inside_no_grad_keeps_it() {
     );
 }
 
-#[test]
-fn in_place_op_on_a_non_leaf_is_recorded() {
-    let x = tensor([1.0f64, 2.0]).requires_grad_();
+fn in_place_op_on_a_non_leaf_is_recorded<D: Device>(d: &D) {
+    let x = tensor([1.0f64, 2.0]).to_device(d).requires_grad_();
     let mut y = &x * 2.0;
     y += 1.0;
     y *= &x; // (2x + 1) * x: d/dx = 4x + 1
@@ -1391,9 +1437,8 @@ fn in_place_op_does_not_corrupt_saved_values() {
     );
 }
 
-#[test]
-fn backward_from_a_one_element_tensor_of_any_rank() {
-    let x = tensor([1.0f64, 2.0, 3.0]).requires_grad_();
+fn backward_from_a_one_element_tensor_of_any_rank<D: Device>(d: &D) {
+    let x = tensor([1.0f64, 2.0, 3.0]).to_device(d).requires_grad_();
     let y = (&x * &x).sum_dim_keepdim::<0>(); // Rank1<1>
     y.backward();
     assert_close(
@@ -1402,7 +1447,7 @@ fn backward_from_a_one_element_tensor_of_any_rank() {
         &[2.0, 4.0, 6.0],
         0.0,
     );
-    let m = tensor([[1.0f64, 2.0]]).requires_grad_();
+    let m = tensor([[1.0f64, 2.0]]).to_device(d).requires_grad_();
     let z = m.mm(&m.t()); // Rank2<1, 1>
     z.backward();
     assert_close(
@@ -1418,16 +1463,15 @@ fn backward_from_a_one_element_tensor_of_any_rank() {
 fn the_checker_catches_a_wrong_gradient() {
     // x * x.detach() has analytic gradient x, but its numeric one is 2x.
     manual_seed(64);
-    check_op1("deliberately wrong", &nonzero::<Rank1<3>>(), |x| {
+    check_op1(&Cpu, "deliberately wrong", &nonzero::<Rank1<3>>(), |x| {
         x * &x.detach()
     });
 }
 
-#[test]
-fn try_backward_without_a_graph_is_an_error() {
-    assert!(tensor(1.0).try_backward().is_err());
-    assert!(tensor([2.0]).sum().try_backward().is_err());
-    let x = tensor(1.0).requires_grad_();
+fn try_backward_without_a_graph_is_an_error<D: Device>(d: &D) {
+    assert!(tensor(1.0).to_device(d).try_backward().is_err());
+    assert!(tensor([2.0]).to_device(d).sum().try_backward().is_err());
+    let x = tensor(1.0).to_device(d).requires_grad_();
     assert!(
         x.try_backward().is_ok(),
         "a leaf's own backward seeds its grad"
@@ -1464,3 +1508,88 @@ fn long_chain_graph_drops_without_stack_overflow() {
     drop(y);
     assert!(x.grad().is_some());
 }
+
+/// The suite above as `#[test]`s for one device: `gradchecks!(name, constructor)`, where
+/// the constructor returns the device (`Cpu::default`) or a `Result` of it (`Cuda::new`).
+macro_rules! gradchecks {
+    ($name:ident, $make:expr) => {
+        common::device_tests!($name, $make, super: [
+            grad_add,
+            grad_sub,
+            grad_mul,
+            grad_div,
+            grad_binary_with_one_operand_not_requiring_grad,
+            grad_same_tensor_twice,
+            grad_tensor_used_by_several_ops,
+            grad_maximum,
+            grad_minimum,
+            maximum_minimum_split_a_tie_as_pytorch,
+            grad_mul_scalar,
+            grad_add_scalar,
+            grad_sub_scalar,
+            grad_div_scalar,
+            grad_scalar_div,
+            grad_neg,
+            grad_abs,
+            grad_clamp,
+            grad_relu,
+            grad_exp,
+            grad_log,
+            grad_sqrt,
+            grad_pow,
+            grad_sigmoid,
+            grad_tanh,
+            grad_mm,
+            grad_mm_of_views,
+            grad_mm_transposed_operands,
+            grad_matmul_vector_vector,
+            grad_matmul_matrix_vector,
+            grad_matmul_vector_matrix,
+            grad_matmul_matrix_matrix,
+            grad_matmul_batched,
+            grad_matmul_broadcast_batch,
+            grad_sum,
+            grad_sum_dim,
+            grad_sum_dim_keepdim,
+            grad_mean,
+            grad_mean_dim,
+            grad_mean_dim_keepdim,
+            grad_max,
+            grad_min,
+            grad_max_dim,
+            grad_min_dim,
+            grad_max_dim_keepdim,
+            max_min_share_the_gradient_among_ties,
+            grad_view,
+            grad_reshape_of_transposed,
+            grad_flatten,
+            grad_unsqueeze,
+            grad_expand_dim,
+            grad_view_any,
+            grad_t,
+            grad_transpose,
+            grad_permute,
+            grad_narrow,
+            grad_slice_from,
+            grad_cat,
+            grad_index_select,
+            grad_masked_fill,
+            grad_where,
+            grad_contiguous,
+            grad_copy,
+            grad_to_dtype_round_trip,
+            grad_two_layer_network,
+            grads_accumulate_across_backward_calls_and_reset_with_zero_grad,
+            no_grad_records_nothing,
+            detach_stops_the_gradient,
+            grad_fn_names_match_pytorch,
+            in_place_op_on_a_leaf_inside_no_grad_keeps_it,
+            in_place_op_on_a_non_leaf_is_recorded,
+            backward_from_a_one_element_tensor_of_any_rank,
+            try_backward_without_a_graph_is_an_error,
+        ]);
+    };
+}
+
+gradchecks!(cpu, Cpu::default);
+gradchecks!(cuda, || Cuda::new());

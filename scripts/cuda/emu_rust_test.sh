@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs the Rust CUDA backend on the CPU: tests/devices.rs built with `--features cuda` (linked
-# against the stub, scripts/cuda/stub_libcuda.sh) and run with the emulated driver
-# (scripts/cuda/emu_driver.sh) on LD_LIBRARY_PATH and TYPETENSOR_REQUIRE_CUDA=1, so every
-# `cuda` test runs its real launch code (kernel names and modules, parameter lists,
-# Layout4s and bounds, launch configurations, empty-launch skipping, index-error flow,
-# in-place writes, optimizer structs, context handling across threads) against the
-# kernels' own C++ compiled for the host. Extra arguments go to the test binary's filter
-# (e.g. `cuda::matmul`). What it cannot show: anything of the real GPU, driver, PTX JIT or
+# Runs the Rust CUDA backend on the CPU: tests/devices.rs and tests/gradcheck.rs built with
+# `--features cuda` (linked against the stub, scripts/cuda/stub_libcuda.sh) and run with the
+# emulated driver (scripts/cuda/emu_driver.sh) on LD_LIBRARY_PATH and
+# TYPETENSOR_REQUIRE_CUDA=1, so every `cuda` test runs its real launch code (kernel names
+# and modules, parameter lists, Layout4s and bounds, launch configurations, empty-launch
+# skipping, index-error flow, in-place writes, optimizer structs, context handling across
+# threads) against the kernels' own C++ compiled for the host: devices.rs compares every op
+# family with the CPU, gradcheck.rs checks every differentiable op's backward on the device
+# against finite differences. Extra arguments go to the test binaries' filter (e.g.
+# `cuda::matmul`, `cuda::grad_mm`). What it cannot show: anything of the real GPU, driver, PTX JIT or
 # memory model (see kernels/emu/driver.cpp).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,6 +17,7 @@ bash scripts/cuda/emu_driver.sh
 export CUDA_LIBRARY_PATH=$root/target/cuda-stub
 # Build first without the emulated driver on the library path (cargo and rustc never load
 # libcuda, but keep the tools' environment plain).
-cargo test --features cuda --test devices --no-run
+tests=(--test devices --test gradcheck)
+cargo test --features cuda "${tests[@]}" --no-run
 LD_LIBRARY_PATH=$root/target/cuda-emu/driver/lib64 TYPETENSOR_REQUIRE_CUDA=1 \
-    cargo test --features cuda --test devices -- "$@"
+    cargo test --features cuda "${tests[@]}" -- "$@"

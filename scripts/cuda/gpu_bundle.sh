@@ -13,7 +13,8 @@
 #
 # run.sh runs, with TYPETENSOR_REQUIRE_CUDA=1 (so nothing passes by skipping):
 #   1. the CUDA test binaries (tests/devices.rs: every op family, backward, optimizers, on
-#      the CPU and the GPU, compared);
+#      the CPU and the GPU, compared; tests/gradcheck.rs: every differentiable op's
+#      gradient against finite differences, on each device);
 #   2. the lesson: 04_cuda_tensors, and each network stage (06, 08, 09, 10, 11) with
 #      `--device cpu` and `--device cuda`, comparing the loss curves iteration by iteration
 #      (the tolerance of tests/lesson_parity.rs: 1e-5 growing to 5% along the chaotic curve);
@@ -28,7 +29,7 @@ target=${CARGO_TARGET_DIR:-$root/target}
 stage=$root/target/gpu-bundle
 # The test targets that exercise the CUDA device (the others test the CPU only, and some
 # read data files from this checkout at run time).
-cuda_tests=(devices)
+cuda_tests=(devices gradcheck)
 examples=(lesson 04_cuda_tensors 06_tensor_two_layer 08_autograd_two_layer 09_nn_sequential
     10_optim 11_custom_module cuda_gemm_bench)
 
