@@ -17,7 +17,7 @@ use crate::ops::{
     compare::{CmpOp, CompareKernel},
     copy::CopyKernel,
     index::IndexKernel,
-    matmul::MatMulKernel,
+    matmul::{GemmDims, MatMulKernel, gemm_dims},
     reduce::{ArgReduceOp, ReduceKernel, ReduceOp},
     unary::{FloatUnaryOp, UnaryKernel, UnaryOp},
 };
@@ -789,21 +789,9 @@ impl MatMulKernel for Cuda {
         b: &CudaStorage<E>,
         lb: &Layout,
     ) -> Result<CudaStorage<E>> {
-        let r = la.dims().rank();
-        if r < 2 || lb.dims().rank() != r {
-            return Err(Error::Device(format!(
-                "matmul needs two layouts of equal rank >= 2, got {la:?} and {lb:?}"
-            )));
-        }
-        let (m, k, n) = (la.dims()[r - 2], la.dims()[r - 1], lb.dims()[r - 1]);
-        if lb.dims()[r - 2] != k || la.dims().as_slice()[..r - 2] != lb.dims().as_slice()[..r - 2] {
-            return Err(Error::Device(format!(
-                "matmul operands do not fit: {la:?} and {lb:?}"
-            )));
-        }
+        let GemmDims { batch, m, n, .. } = gemm_dims(la, lb)?;
         self.enter()?;
         let (la4, lb4) = (layout4(la, a.len())?, layout4(lb, b.len())?);
-        let batch: usize = la.dims().as_slice()[..r - 2].iter().product();
         let total = batch * m * n;
         let out = self.alloc::<E>(total)?;
         if total > 0 {

@@ -5,10 +5,9 @@ use std::mem::MaybeUninit;
 use crate::Result;
 use crate::device::Cpu;
 use crate::dtype::NumDtype;
-use crate::error::Error;
 use crate::layout::Layout;
 
-use super::MatMulKernel;
+use super::{GemmDims, MatMulKernel, gemm_dims};
 
 /// One `m×k` by `k×n` product into a dense row-major `m×n` block of `c`, which may be
 /// uninitialised: every one of its first `m×n` elements is written.
@@ -202,19 +201,13 @@ impl MatMulKernel for Cpu {
         b: &Vec<E>,
         lb: &Layout,
     ) -> Result<Vec<E>> {
-        let r = la.dims().rank();
-        if r < 2 || lb.dims().rank() != r {
-            return Err(Error::Device(format!(
-                "matmul needs two layouts of equal rank >= 2, got {la:?} and {lb:?}"
-            )));
-        }
-        let (m, k, n) = (la.dims()[r - 2], la.dims()[r - 1], lb.dims()[r - 1]);
-        if lb.dims()[r - 2] != k || la.dims().as_slice()[..r - 2] != lb.dims().as_slice()[..r - 2] {
-            return Err(Error::Device(format!(
-                "matmul operands do not fit: {la:?} and {lb:?}"
-            )));
-        }
-        let batch: usize = la.dims().as_slice()[..r - 2].iter().product();
+        let GemmDims {
+            rank: r,
+            batch,
+            m,
+            k,
+            n,
+        } = gemm_dims(la, lb)?;
         let total = batch * m * n;
         // Not zeroed: each product writes its whole block (beta = 0), so the output is
         // written once rather than cleared and then written.

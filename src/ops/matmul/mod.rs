@@ -4,6 +4,7 @@
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::NumDtype;
+use crate::error::Error;
 use crate::layout::Layout;
 use crate::shape::{Dims, Rank0, Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
@@ -24,6 +25,47 @@ pub trait MatMulKernel: DeviceStorage {
         b: &Self::Storage<E>,
         lb: &Layout,
     ) -> Result<Self::Storage<E>>;
+}
+
+/// The sizes of a batched product `[batch…, m, k] × [batch…, k, n]`, as every backend's
+/// [`MatMulKernel::matmul`] reads them from its operands' layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct GemmDims {
+    /// The rank of both operands (at least 2).
+    pub rank: usize,
+    /// The product of the batch dims (1 for plain matrices).
+    pub batch: usize,
+    pub m: usize,
+    pub k: usize,
+    pub n: usize,
+}
+
+/// Checks that `la` and `lb` fit a batched product and returns its sizes. The shape rules
+/// make this hold for every typed call; a backend still checks, since its kernel trait is
+/// public and takes run-time layouts.
+pub(crate) fn gemm_dims(la: &Layout, lb: &Layout) -> Result<GemmDims> {
+    let rank = la.dims().rank();
+    if rank < 2 || lb.dims().rank() != rank {
+        return Err(Error::Device(format!(
+            "matmul needs two layouts of equal rank >= 2, got {la:?} and {lb:?}"
+        )));
+    }
+    let (dims_a, dims_b) = (la.dims(), lb.dims());
+    let (da, db) = (dims_a.as_slice(), dims_b.as_slice());
+    let (m, k, n) = (da[rank - 2], da[rank - 1], db[rank - 1]);
+    if db[rank - 2] != k || da[..rank - 2] != db[..rank - 2] {
+        return Err(Error::Device(format!(
+            "matmul operands do not fit: {la:?} and {lb:?}"
+        )));
+    }
+    let batch = da[..rank - 2].iter().product();
+    Ok(GemmDims {
+        rank,
+        batch,
+        m,
+        k,
+        n,
+    })
 }
 
 /// Shapes that can be matrix-multiplied, and the shape of the product.

@@ -467,3 +467,51 @@ fn lesson_two_layer_shapes() {
         .collect();
     assert_eq!(grad_w2.to_vec(), want);
 }
+
+/// The run-time operand check every backend's kernel starts with: the typed API never
+/// fails it, but the kernel trait is public and takes any layouts.
+#[test]
+fn gemm_dims_accepts_fitting_layouts_and_rejects_the_rest() {
+    use super::{GemmDims, gemm_dims};
+    use crate::error::Error;
+    use crate::layout::Layout;
+    use crate::shape::Dims;
+    let l = |d: &[usize]| Layout::contiguous(Dims::new(d).expect("rank <= 4"));
+    assert_eq!(
+        gemm_dims(&l(&[2, 3, 5, 4]), &l(&[2, 3, 4, 7])).expect("fits"),
+        GemmDims {
+            rank: 4,
+            batch: 6,
+            m: 5,
+            k: 4,
+            n: 7
+        }
+    );
+    // A transposed right operand is read through its strides.
+    let bt = l(&[7, 4]).transpose(0, 1);
+    assert_eq!(
+        gemm_dims(&l(&[5, 4]), &bt).expect("fits"),
+        GemmDims {
+            rank: 2,
+            batch: 1,
+            m: 5,
+            k: 4,
+            n: 7
+        }
+    );
+    assert_eq!(
+        gemm_dims(&l(&[0, 3]), &l(&[3, 0]))
+            .expect("empty fits")
+            .batch,
+        1
+    );
+    for (a, b) in [
+        (&[5, 4][..], &[3, 7][..]),       // inner dims differ
+        (&[2, 5, 4][..], &[3, 4, 7][..]), // batch dims differ
+        (&[5, 4][..], &[2, 4, 7][..]),    // ranks differ
+        (&[4][..], &[4][..]),             // vectors: the typed API reshapes them first
+    ] {
+        let err = gemm_dims(&l(a), &l(b)).expect_err("must not fit");
+        assert!(matches!(err, Error::Device(_)), "{a:?} x {b:?}: {err}");
+    }
+}
