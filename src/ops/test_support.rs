@@ -18,6 +18,8 @@ pub(crate) trait Elem: Copy + Debug + PartialEq + 'static {
     /// Equal, NaN matching NaN.
     fn same(self, o: Self) -> bool;
     fn is_nan_(self) -> bool;
+    /// The same bits: what a pure move (view, copy, gather) must preserve, `-0.0` included.
+    fn bits_eq(self, o: Self) -> bool;
     /// Floats moderate with NaN and `-0.0` among them, integers over their whole range.
     fn moved() -> BoxedStrategy<Self>;
 }
@@ -51,6 +53,9 @@ macro_rules! float_elem {
             }
             fn is_nan_(self) -> bool {
                 self.is_nan()
+            }
+            fn bits_eq(self, o: Self) -> bool {
+                self.to_bits() == o.to_bits()
             }
             fn moved() -> BoxedStrategy<Self> {
                 prop_oneof![
@@ -101,6 +106,9 @@ macro_rules! int_elem {
             fn is_nan_(self) -> bool {
                 false
             }
+            fn bits_eq(self, o: Self) -> bool {
+                self == o
+            }
             fn moved() -> BoxedStrategy<Self> {
                 any::<$t>().boxed()
             }
@@ -140,6 +148,9 @@ impl Elem for bool {
     fn is_nan_(self) -> bool {
         false
     }
+    fn bits_eq(self, o: Self) -> bool {
+        self == o
+    }
     fn moved() -> BoxedStrategy<Self> {
         any::<bool>().boxed()
     }
@@ -157,6 +168,23 @@ pub(crate) fn check<E: Elem>(what: &str, got: &[E], want: &[E]) -> Result<(), Te
         prop_assert!(
             g.same(*w),
             "{}: element {}: got {:?}, want {:?}",
+            what,
+            i,
+            g,
+            w
+        );
+    }
+    Ok(())
+}
+
+/// [`check`] for results that only move elements (views, copies, gathers): bit for bit, so a
+/// move that computes (turning `-0.0` into `0.0`, say) fails.
+pub(crate) fn check_moved<E: Elem>(what: &str, got: &[E], want: &[E]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        prop_assert!(
+            g.bits_eq(*w),
+            "{}: element {}: got {:?}, want {:?} (bit for bit)",
             what,
             i,
             g,

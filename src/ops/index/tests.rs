@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use crate::error::Error;
-use crate::ops::test_support::{cfg, check, moved_vals, ravel, transpose_ref, unravel};
+use crate::ops::test_support::{cfg, check_moved, moved_vals, ravel, transpose_ref, unravel};
 use crate::{Rank1, Rank2, Rank3, Tensor, tensor};
 
 /// Entries `pick` of dimension `axis`, by plain index arithmetic: narrow is
@@ -53,7 +53,7 @@ macro_rules! narrow_case {
         let mut od = $dims.to_vec();
         od[$ax] = $len;
         prop_assert_eq!(got.shape().as_slice().to_vec(), od);
-        check(
+        check_moved(
             concat!("narrow::<", $ax, ", ", $start, ", ", $len, ">"),
             &got.to_vec(),
             &want,
@@ -86,8 +86,8 @@ proptest! {
         // Narrow of a narrow: x[1:4][:, 1:3] then [1:3].
         let nn = x.narrow::<0, 1, 3>().narrow::<1, 1, 2>().narrow::<0, 1, 2>();
         let want = pick_ref(&pick_ref(&a, &d, 0, &[2, 3]), &[2, 3], 1, &[1, 2]);
-        check("narrow chain", &nn.to_vec(), &want)?;
-        check("x unchanged", &x.to_vec(), &a)?;
+        check_moved("narrow chain", &nn.to_vec(), &want)?;
+        check_moved("x unchanged", &x.to_vec(), &a)?;
     }
 
     #[test]
@@ -115,29 +115,29 @@ proptest! {
         // The lesson's x[1:, 1:].
         let y: Tensor<Rank2<4, 2>> = x.slice_from::<0, 1>().slice_from::<1, 1>();
         let want: Vec<f32> = (1..5).flat_map(|r| [a[r * 3 + 1], a[r * 3 + 2]]).collect();
-        check("x[1:, 1:]", &y.to_vec(), &want)?;
+        check_moved("x[1:, 1:]", &y.to_vec(), &want)?;
         let y: Tensor<Rank2<5, 3>> = x.slice_from::<0, 0>();
-        check("x[0:]", &y.to_vec(), &a)?;
+        check_moved("x[0:]", &y.to_vec(), &a)?;
         let y: Tensor<Rank2<0, 3>> = x.slice_from::<0, 5>();
         prop_assert!(y.to_vec().is_empty());
         let y: Tensor<Rank2<5, 0>> = x.slice_from::<1, 3>();
         prop_assert!(y.to_vec().is_empty());
         let y: Tensor<Rank2<2, 5>> = x.t().slice_from::<0, 1>();
-        check("x.t()[1:]", &y.to_vec(), &transpose_ref(&a, 5, 3)[5..])?;
+        check_moved("x.t()[1:]", &y.to_vec(), &transpose_ref(&a, 5, 3)[5..])?;
         let y: Tensor<Rank2<3, 2>> = x.t().slice_from::<1, 3>();
-        check("x.t()[:, 3:]", &y.to_vec(), &pick_ref(&transpose_ref(&a, 5, 3), &[3, 5], 1, &[3, 4]))?;
+        check_moved("x.t()[:, 3:]", &y.to_vec(), &pick_ref(&transpose_ref(&a, 5, 3), &[3, 5], 1, &[3, 4]))?;
 
         let z = Tensor::<Rank3<2, 3, 4>, i64>::from_vec(b.clone()).unwrap();
         let d = [2usize, 3, 4];
         let y: Tensor<Rank3<1, 3, 4>, i64> = z.slice_from::<0, 1>();
-        check("z[1:]", &y.to_vec(), &b[12..])?;
+        check_moved("z[1:]", &y.to_vec(), &b[12..])?;
         let y: Tensor<Rank3<2, 1, 4>, i64> = z.slice_from::<1, 2>();
-        check("z[:, 2:]", &y.to_vec(), &pick_ref(&b, &d, 1, &[2]))?;
+        check_moved("z[:, 2:]", &y.to_vec(), &pick_ref(&b, &d, 1, &[2]))?;
         let y: Tensor<Rank3<2, 3, 1>, i64> = z.slice_from::<2, 3>();
-        check("z[:, :, 3:]", &y.to_vec(), &pick_ref(&b, &d, 2, &[3]))?;
+        check_moved("z[:, :, 3:]", &y.to_vec(), &pick_ref(&b, &d, 2, &[3]))?;
         let y: Tensor<Rank3<1, 2, 3>, i64> = z.slice_from::<0, 1>().slice_from::<1, 1>().slice_from::<2, 1>();
         let want = pick_ref(&pick_ref(&pick_ref(&b, &d, 0, &[1]), &[1, 3, 4], 1, &[1, 2]), &[1, 2, 4], 2, &[1, 2, 3]);
-        check("z[1:, 1:, 1:]", &y.to_vec(), &want)?;
+        check_moved("z[1:, 1:, 1:]", &y.to_vec(), &want)?;
     }
 
     #[test]
@@ -145,31 +145,31 @@ proptest! {
         let x = Tensor::<Rank2<2, 3>>::from_vec(a.clone()).unwrap();
         let y = Tensor::<Rank2<4, 3>>::from_vec(b.clone()).unwrap();
         let z: Tensor<Rank2<6, 3>> = x.cat::<0, _>(&y);
-        check("cat 0", &z.to_vec(), &cat_ref(&a, &[2, 3], &b, &[4, 3], 0))?;
+        check_moved("cat 0", &z.to_vec(), &cat_ref(&a, &[2, 3], &b, &[4, 3], 0))?;
         let z: Tensor<Rank2<6, 3>> = y.cat::<0, _>(&x);
-        check("cat 0 swapped", &z.to_vec(), &cat_ref(&b, &[4, 3], &a, &[2, 3], 0))?;
+        check_moved("cat 0 swapped", &z.to_vec(), &cat_ref(&b, &[4, 3], &a, &[2, 3], 0))?;
         let p = Tensor::<Rank2<3, 2>>::from_vec(c.clone()).unwrap();
         let q = Tensor::<Rank2<3, 4>>::from_vec(d.clone()).unwrap();
         let z: Tensor<Rank2<3, 6>> = p.cat::<1, _>(&q);
-        check("cat 1", &z.to_vec(), &cat_ref(&c, &[3, 2], &d, &[3, 4], 1))?;
+        check_moved("cat 1", &z.to_vec(), &cat_ref(&c, &[3, 2], &d, &[3, 4], 1))?;
         let z = q.try_cat::<1, _>(&p).unwrap();
-        check("try_cat 1 swapped", &z.to_vec(), &cat_ref(&d, &[3, 4], &c, &[3, 2], 1))?;
+        check_moved("try_cat 1 swapped", &z.to_vec(), &cat_ref(&d, &[3, 4], &c, &[3, 2], 1))?;
         // Transposed operands: x.t() is [3, 2], y.t() is [3, 4].
         let z: Tensor<Rank2<3, 6>> = x.t().cat::<1, _>(&y.t());
         let want = cat_ref(&transpose_ref(&a, 2, 3), &[3, 2], &transpose_ref(&b, 4, 3), &[3, 4], 1);
-        check("cat t() 1", &z.to_vec(), &want)?;
+        check_moved("cat t() 1", &z.to_vec(), &want)?;
         let z: Tensor<Rank2<5, 3>> = p.t().cat::<0, _>(&y.narrow::<0, 1, 3>());
         let want = cat_ref(&transpose_ref(&c, 3, 2), &[2, 3], &b[3..12], &[3, 3], 0);
-        check("cat t() narrow 0", &z.to_vec(), &want)?;
+        check_moved("cat t() narrow 0", &z.to_vec(), &want)?;
         // Zero-size operands.
         let e = Tensor::<Rank2<0, 3>>::zeros();
         let z: Tensor<Rank2<2, 3>> = e.cat::<0, _>(&x);
-        check("cat empty first", &z.to_vec(), &a)?;
+        check_moved("cat empty first", &z.to_vec(), &a)?;
         let z: Tensor<Rank2<2, 3>> = x.cat::<0, _>(&e);
-        check("cat empty second", &z.to_vec(), &a)?;
+        check_moved("cat empty second", &z.to_vec(), &a)?;
         let e = Tensor::<Rank2<3, 0>>::zeros();
         let z: Tensor<Rank2<3, 2>> = e.cat::<1, _>(&p);
-        check("cat empty columns", &z.to_vec(), &c)?;
+        check_moved("cat empty columns", &z.to_vec(), &c)?;
     }
 
     #[test]
@@ -178,13 +178,13 @@ proptest! {
         let dx = [2usize, 3, 4];
         let y = Tensor::<Rank3<1, 3, 4>, i64>::from_vec(b.clone()).unwrap();
         let z: Tensor<Rank3<3, 3, 4>, i64> = x.cat::<0, _>(&y);
-        check("cat 0", &z.to_vec(), &cat_ref(&a, &dx, &b, &[1, 3, 4], 0))?;
+        check_moved("cat 0", &z.to_vec(), &cat_ref(&a, &dx, &b, &[1, 3, 4], 0))?;
         let y = Tensor::<Rank3<2, 1, 4>, i64>::from_vec(c.clone()).unwrap();
         let z: Tensor<Rank3<2, 4, 4>, i64> = y.cat::<1, _>(&x);
-        check("cat 1", &z.to_vec(), &cat_ref(&c, &[2, 1, 4], &a, &dx, 1))?;
+        check_moved("cat 1", &z.to_vec(), &cat_ref(&c, &[2, 1, 4], &a, &dx, 1))?;
         let y = Tensor::<Rank3<2, 3, 2>, i64>::from_vec(d.clone()).unwrap();
         let z: Tensor<Rank3<2, 3, 6>, i64> = x.cat::<2, _>(&y);
-        check("cat 2", &z.to_vec(), &cat_ref(&a, &dx, &d, &[2, 3, 2], 2))?;
+        check_moved("cat 2", &z.to_vec(), &cat_ref(&a, &dx, &d, &[2, 3, 2], 2))?;
         // A permuted operand: p[i, j, k] = y[j, k, i], y of dims [3, 2, 2] from d.
         let p = Tensor::<Rank3<3, 2, 2>, i64>::from_vec(d.clone()).unwrap().permute::<1, 2, 0>(); // [2, 2, 3]
         let pa: Vec<i64> = (0..12)
@@ -195,10 +195,10 @@ proptest! {
             .collect();
         let z: Tensor<Rank3<2, 5, 3>, i64> = p.cat::<1, _>(&x.narrow::<2, 1, 3>());
         let want = cat_ref(&pa, &[2, 2, 3], &pick_ref(&a, &dx, 2, &[1, 2, 3]), &[2, 3, 3], 1);
-        check("cat permuted 1", &z.to_vec(), &want)?;
+        check_moved("cat permuted 1", &z.to_vec(), &want)?;
         let e = Tensor::<Rank3<2, 3, 0>, i64>::zeros();
         let z: Tensor<Rank3<2, 3, 4>, i64> = x.cat::<2, _>(&e);
-        check("cat empty 2", &z.to_vec(), &a)?;
+        check_moved("cat empty 2", &z.to_vec(), &a)?;
     }
 
     #[test]
@@ -212,41 +212,41 @@ proptest! {
         let x = Tensor::<Rank2<5, 3>>::from_vec(a.clone()).unwrap();
         let u = |v: &[i64]| v.iter().map(|&i| i as usize).collect::<Vec<_>>();
         let rows: Tensor<Rank2<4, 3>> = x.index_select::<0, 4>(&Tensor::from_vec(r.clone()).unwrap()).unwrap();
-        check("rows", &rows.to_vec(), &pick_ref(&a, &[5, 3], 0, &u(&r)))?;
+        check_moved("rows", &rows.to_vec(), &pick_ref(&a, &[5, 3], 0, &u(&r)))?;
         let cols: Tensor<Rank2<5, 5>> = x.index_select::<1, 5>(&Tensor::from_vec(c.clone()).unwrap()).unwrap();
-        check("cols", &cols.to_vec(), &pick_ref(&a, &[5, 3], 1, &u(&c)))?;
+        check_moved("cols", &cols.to_vec(), &pick_ref(&a, &[5, 3], 1, &u(&c)))?;
         // A transposed input, and an index that is a view (a transposed column).
         let xt = x.t(); // [3, 5]
         let sel: Tensor<Rank2<3, 4>> = xt.index_select::<1, 4>(&Tensor::from_vec(r.clone()).unwrap()).unwrap();
-        check("t() cols", &sel.to_vec(), &pick_ref(&transpose_ref(&a, 5, 3), &[3, 5], 1, &u(&r)))?;
+        check_moved("t() cols", &sel.to_vec(), &pick_ref(&transpose_ref(&a, 5, 3), &[3, 5], 1, &u(&r)))?;
         let idx2 = Tensor::<Rank2<5, 1>, i64>::from_vec(c.clone()).unwrap().t().view::<Rank1<5>>();
         let sel: Tensor<Rank2<5, 5>> = xt.index_select::<0, 5>(&idx2).unwrap();
-        check("t() rows, view index", &sel.to_vec(), &pick_ref(&transpose_ref(&a, 5, 3), &[3, 5], 0, &u(&c)))?;
+        check_moved("t() rows, view index", &sel.to_vec(), &pick_ref(&transpose_ref(&a, 5, 3), &[3, 5], 0, &u(&c)))?;
         let narrow_idx = Tensor::<Rank1<4>, i64>::from_vec(r.clone()).unwrap().narrow::<0, 1, 3>();
         let sel: Tensor<Rank2<3, 3>> = x.index_select::<0, 3>(&narrow_idx).unwrap();
-        check("narrowed index", &sel.to_vec(), &pick_ref(&a, &[5, 3], 0, &u(&r[1..])))?;
+        check_moved("narrowed index", &sel.to_vec(), &pick_ref(&a, &[5, 3], 0, &u(&r[1..])))?;
         let none: Tensor<Rank2<0, 3>> = x.index_select::<0, 0>(&Tensor::from_vec(vec![]).unwrap()).unwrap();
         prop_assert!(none.to_vec().is_empty());
 
         let z = Tensor::<Rank3<2, 3, 4>, i64>::from_vec(b.clone()).unwrap();
         let d = [2usize, 3, 4];
         let s: Tensor<Rank3<3, 3, 4>, i64> = z.index_select::<0, 3>(&Tensor::from_vec(k.iter().map(|&i| i % 2).collect()).unwrap()).unwrap();
-        check("rank3 axis 0", &s.to_vec(), &pick_ref(&b, &d, 0, &k.iter().map(|&i| (i % 2) as usize).collect::<Vec<_>>()))?;
+        check_moved("rank3 axis 0", &s.to_vec(), &pick_ref(&b, &d, 0, &k.iter().map(|&i| (i % 2) as usize).collect::<Vec<_>>()))?;
         let s: Tensor<Rank3<2, 3, 4>, i64> = z.index_select::<1, 3>(&Tensor::from_vec(k.iter().map(|&i| i % 3).collect()).unwrap()).unwrap();
-        check("rank3 axis 1", &s.to_vec(), &pick_ref(&b, &d, 1, &k.iter().map(|&i| (i % 3) as usize).collect::<Vec<_>>()))?;
+        check_moved("rank3 axis 1", &s.to_vec(), &pick_ref(&b, &d, 1, &k.iter().map(|&i| (i % 3) as usize).collect::<Vec<_>>()))?;
         let s: Tensor<Rank3<2, 3, 3>, i64> = z.index_select::<2, 3>(&Tensor::from_vec(k.clone()).unwrap()).unwrap();
-        check("rank3 axis 2", &s.to_vec(), &pick_ref(&b, &d, 2, &u(&k)))?;
+        check_moved("rank3 axis 2", &s.to_vec(), &pick_ref(&b, &d, 2, &u(&k)))?;
         let v = Tensor::<Rank1<5>>::from_vec(a[..5].to_vec()).unwrap();
         let s: Tensor<Rank1<4>> = v.index_select::<0, 4>(&Tensor::from_vec(r.clone()).unwrap()).unwrap();
-        check("rank1", &s.to_vec(), &pick_ref(&a[..5], &[5], 0, &u(&r)))?;
+        check_moved("rank1", &s.to_vec(), &pick_ref(&a[..5], &[5], 0, &u(&r)))?;
         // An expanded (stride-0) input: row 1 of x repeated 4 times, columns picked.
         let e = x.narrow::<0, 1, 1>().expand_dim::<0, 4>();
         let s: Tensor<Rank2<4, 5>> = e.index_select::<1, 5>(&Tensor::from_vec(c.clone()).unwrap()).unwrap();
-        check("expanded", &s.to_vec(), &pick_ref(&a[3..6].repeat(4), &[4, 3], 1, &u(&c)))?;
+        check_moved("expanded", &s.to_vec(), &pick_ref(&a[3..6].repeat(4), &[4, 3], 1, &u(&c)))?;
         let p = z.permute::<2, 1, 0>(); // [4, 3, 2]
         let pa: Vec<i64> = (0..24).map(|f| b[(f % 2) * 12 + ((f / 2) % 3) * 4 + f / 6]).collect();
         let s: Tensor<Rank3<3, 3, 2>, i64> = p.index_select::<0, 3>(&Tensor::from_vec(k.clone()).unwrap()).unwrap();
-        check("permuted axis 0", &s.to_vec(), &pick_ref(&pa, &[4, 3, 2], 0, &u(&k)))?;
+        check_moved("permuted axis 0", &s.to_vec(), &pick_ref(&pa, &[4, 3, 2], 0, &u(&k)))?;
     }
 
     #[test]

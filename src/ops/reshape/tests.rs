@@ -3,7 +3,7 @@
 //! tensors; `flatten`, `unsqueeze`, `expand_dim`, `view_any`.
 use proptest::prelude::*;
 
-use crate::ops::test_support::{cfg, check, moved_vals, transpose_ref};
+use crate::ops::test_support::{cfg, check_moved, moved_vals, transpose_ref};
 use crate::{Dim, Infer, Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
 
 /// Checks a reshaped tensor's type-level shape (by annotation at the call), run-time shape
@@ -12,7 +12,7 @@ macro_rules! reshaped {
     ($what:expr, $t:expr, $dims:expr, $want:expr) => {{
         let t = $t;
         prop_assert_eq!(t.shape().as_slice().to_vec(), $dims.to_vec(), "{}", $what);
-        check($what, &t.to_vec(), &$want)?;
+        check_moved($what, &t.to_vec(), &$want)?;
     }};
 }
 
@@ -42,7 +42,7 @@ proptest! {
         // View of a view, and back.
         let back: Tensor<Rank2<4, 6>> = x.view::<Rank3<2, 3, 4>>().view::<(Infer, Dim<6>)>();
         reshaped!("view chain", back, [4, 6], a);
-        check("x unchanged", &x.to_vec(), &a)?;
+        check_moved("x unchanged", &x.to_vec(), &a)?;
     }
 
     #[test]
@@ -76,7 +76,7 @@ proptest! {
         reshaped!("permute().flatten()", p.flatten(), [24], pb);
         reshaped!("permute().view(-1, 6)", p.view::<(Infer, Dim<6>)>(), [4, 6], pb);
         reshaped!("permute().view_any", p.view_any::<Rank2<12, 2>>(), [12, 2], pb);
-        check("z unchanged", &z.to_vec(), &b)?;
+        check_moved("z unchanged", &z.to_vec(), &b)?;
     }
 
     #[test]

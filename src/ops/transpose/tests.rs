@@ -3,7 +3,7 @@
 //! views feeding other ops (`t` then `narrow` then `matmul`).
 use proptest::prelude::*;
 
-use crate::ops::test_support::{cfg, check, moved_vals, ravel, unravel};
+use crate::ops::test_support::{cfg, check, check_moved, moved_vals, ravel, unravel};
 use crate::{Rank1, Rank2, Rank3, Rank4, Tensor};
 
 /// `x.permute(perm)` by index arithmetic: output dim `i` is input dim `perm[i]`, so output
@@ -37,7 +37,7 @@ macro_rules! perm_case {
         let t = $t;
         let (od, want) = permute_ref(&$a, &$dims, &$perm);
         prop_assert_eq!(t.shape().as_slice().to_vec(), od, "{}", $what);
-        check(&$what, &t.to_vec(), &want)?;
+        check_moved(&$what, &t.to_vec(), &want)?;
     }};
 }
 
@@ -95,7 +95,7 @@ proptest! {
         let (d1, a1) = permute_ref(&a, &d, &[2, 0, 1]);
         let (d2, a2) = permute_ref(&a1, &d1, &[0, 2, 1]);
         perm_case!("permute(2,0,1).transpose(1,2).permute(1,0,2)", x.permute::<2, 0, 1>().transpose::<1, 2>().permute::<1, 0, 2>(), a2, d2, [1, 0, 2]);
-        check("x unchanged", &x.to_vec(), &a)?;
+        check_moved("x unchanged", &x.to_vec(), &a)?;
     }
 
     #[test]
@@ -112,7 +112,7 @@ proptest! {
         // A permutation and its inverse give back the original, contiguous again.
         let back = x.permute::<2, 0, 3, 1>().permute::<1, 3, 0, 2>();
         prop_assert!(back.is_contiguous());
-        check("permute then inverse", &back.to_vec(), &a)?;
+        check_moved("permute then inverse", &back.to_vec(), &a)?;
     }
 
     /// Views of views feeding other ops: t, narrow, matmul, transpose of narrowed tensors.
@@ -141,9 +141,9 @@ proptest! {
         let (td, ta) = permute_ref(&c, &[2, 3, 4], &[2, 1, 0]); // [4, 3, 2]
         let tn = z.transpose::<0, 2>().narrow::<0, 1, 2>(); // [2, 3, 2]
         let want: Vec<f64> = ta[td[1] * td[2]..3 * td[1] * td[2]].to_vec();
-        check("transpose().narrow()", &tn.to_vec(), &want)?;
+        check_moved("transpose().narrow()", &tn.to_vec(), &want)?;
         let flat: Tensor<Rank1<12>, f64> = tn.flatten();
-        check("transpose().narrow().flatten()", &flat.to_vec(), &want)?;
+        check_moved("transpose().narrow().flatten()", &flat.to_vec(), &want)?;
         // The transposed view in arithmetic with its own transpose: x.t() + x.t() == 2 * x.t().
         let s = &x.t() + &x.t();
         let twice: Vec<i64> = xt.iter().map(|v| v.wrapping_mul(2)).collect();
