@@ -698,6 +698,38 @@ mod suite {
             Ok(_) => panic!("a 4 TB tensor was allocated"),
             Err(e) => assert!(e.to_string().contains("out of memory"), "{e}"),
         }
+        // The ops' `try_` twins return the error where their plain forms panic: one element
+        // seen (zero strides, no copy) as 10^12, whose results need 4 TB (1 TB of bools).
+        let huge = tensor([[1.0f32]])
+            .to_device(d)
+            .expand_dim::<0, 1_000_000>()
+            .expand_dim::<1, 1_000_000>();
+        let oom = |what: &str, r: typetensor::Result<()>| match r {
+            Ok(()) => panic!("{what}: a 4 TB result was allocated"),
+            Err(e) => assert!(e.to_string().contains("out of memory"), "{what}: {e}"),
+        };
+        oom("try_contiguous", huge.try_contiguous().map(drop));
+        oom("try_add", huge.try_add(&huge).map(drop));
+        oom("try_mul_scalar", huge.try_mul_scalar(2.0).map(drop));
+        oom("try_exp", huge.try_exp().map(drop));
+        oom("try_lt_scalar", huge.try_lt_scalar(0.5).map(drop));
+        oom("try_zeros_like", huge.try_zeros_like().map(drop));
+        oom(
+            "try_add_scalar_",
+            huge.clone().try_add_scalar_(1.0).map(|_| ()),
+        );
+        let one = tensor([1.0f32]).to_device(d);
+        oom(
+            "try_new_zeros",
+            one.try_new_zeros::<Rank2<1_000_000, 1_000_000>>().map(drop),
+        );
+        // The plain form panics with the same error.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| huge.exp()));
+        let msg = panicked.expect_err("exp() of 4 TB returned");
+        let msg = msg
+            .downcast_ref::<String>()
+            .map_or("(not a string)", String::as_str);
+        assert!(msg.contains("out of memory"), "{msg}");
         // The device is still usable afterwards.
         let x = tensor([1.0f32, 2.0]);
         check(

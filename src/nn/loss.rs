@@ -1,9 +1,10 @@
 //! Loss functions.
+use crate::Result;
 use crate::device::Device;
 use crate::dtype::FloatDtype;
 use crate::ops::arith::BinaryOp;
 use crate::shape::{Rank0, Shape};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, expect_device};
 
 /// How a loss combines the per-element losses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -43,17 +44,29 @@ impl MSELoss {
         input: &Tensor<S, E, D>,
         target: &Tensor<S, E, D>,
     ) -> Tensor<Rank0, E, D> {
+        expect_device(self.try_forward(input, target))
+    }
+
+    /// [`forward`](Self::forward) with device errors returned.
+    pub fn try_forward<S: Shape, E: FloatDtype, D: Device>(
+        &self,
+        input: &Tensor<S, E, D>,
+        target: &Tensor<S, E, D>,
+    ) -> Result<Tensor<Rank0, E, D>> {
         let reduction = self.reduction;
         let n = E::from_f64(input.numel() as f64);
         let loss = crate::autograd::no_grad(|| {
-            let sq = (input - target).pow(E::one() + E::one()).sum();
+            let sq = input
+                .try_sub(target)?
+                .try_pow(E::one() + E::one())?
+                .try_sum()?;
             match reduction {
-                Reduction::Sum => sq,
-                Reduction::Mean => sq.div_scalar(n),
+                Reduction::Sum => Ok(sq),
+                Reduction::Mean => sq.try_div_scalar(n),
             }
-        });
+        })?;
         let (ri, rt) = (input.raw(), target.raw());
-        loss.record2(
+        Ok(loss.record2(
             "MseLossBackward0",
             input,
             target,
@@ -71,6 +84,6 @@ impl MSELoss {
                 let gt = if need_target { Some(d.neg()?) } else { None };
                 Ok((need_input.then_some(d), gt))
             },
-        )
+        ))
     }
 }

@@ -105,22 +105,45 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// A new tensor of shape `S2` on this device, filled with `value`:
     /// `x.new_full((5, 3), value)`.
     pub fn new_full<S2: ConstShape>(&self, value: E) -> Tensor<S2, E, D> {
-        self.new_full_dtype::<S2, E>(value)
+        expect_device(self.try_new_full::<S2>(value))
+    }
+
+    /// [`new_full`](Self::new_full) with device errors returned.
+    pub fn try_new_full<S2: ConstShape>(&self, value: E) -> Result<Tensor<S2, E, D>> {
+        self.try_new_full_dtype::<S2, E>(value)
     }
 
     /// [`new_full`](Self::new_full) with another element type: `x.new_full((5, 3), v, dtype=…)`.
     pub fn new_full_dtype<S2: ConstShape, E2: Dtype>(&self, value: E2) -> Tensor<S2, E2, D> {
-        expect_device(Tensor::try_full_on(value, &self.device))
+        expect_device(self.try_new_full_dtype::<S2, E2>(value))
+    }
+
+    /// [`new_full_dtype`](Self::new_full_dtype) with device errors returned.
+    pub fn try_new_full_dtype<S2: ConstShape, E2: Dtype>(
+        &self,
+        value: E2,
+    ) -> Result<Tensor<S2, E2, D>> {
+        Tensor::try_full_on(value, &self.device)
     }
 
     /// `x.new_zeros(5, 3)`: same device and element type.
     pub fn new_zeros<S2: ConstShape>(&self) -> Tensor<S2, E, D> {
-        self.new_full::<S2>(E::default())
+        expect_device(self.try_new_zeros::<S2>())
+    }
+
+    /// [`new_zeros`](Self::new_zeros) with device errors returned.
+    pub fn try_new_zeros<S2: ConstShape>(&self) -> Result<Tensor<S2, E, D>> {
+        self.try_new_full::<S2>(E::default())
     }
 
     /// `x.new_zeros(5, 3, dtype=…)`.
     pub fn new_zeros_dtype<S2: ConstShape, E2: Dtype>(&self) -> Tensor<S2, E2, D> {
-        self.new_full_dtype::<S2, E2>(E2::default())
+        expect_device(self.try_new_zeros_dtype::<S2, E2>())
+    }
+
+    /// [`new_zeros_dtype`](Self::new_zeros_dtype) with device errors returned.
+    pub fn try_new_zeros_dtype<S2: ConstShape, E2: Dtype>(&self) -> Result<Tensor<S2, E2, D>> {
+        self.try_new_full_dtype::<S2, E2>(E2::default())
     }
 
     /// `x.new_ones(5, 3, dtype=…)`: same device, element type `E2`.
@@ -132,30 +155,55 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// assert_eq!(y.to_vec(), vec![1.0f64; 15]);
     /// ```
     pub fn new_ones_dtype<S2: ConstShape, E2: NumDtype>(&self) -> Tensor<S2, E2, D> {
-        self.new_full_dtype::<S2, E2>(E2::one())
+        expect_device(self.try_new_ones_dtype::<S2, E2>())
+    }
+
+    /// [`new_ones_dtype`](Self::new_ones_dtype) with device errors returned.
+    pub fn try_new_ones_dtype<S2: ConstShape, E2: NumDtype>(&self) -> Result<Tensor<S2, E2, D>> {
+        self.try_new_full_dtype::<S2, E2>(E2::one())
     }
 
     /// `torch.zeros_like(x)`.
     pub fn zeros_like(&self) -> Self {
-        self.full_like(E::default())
+        expect_device(self.try_zeros_like())
+    }
+
+    /// [`zeros_like`](Self::zeros_like) with device errors returned.
+    pub fn try_zeros_like(&self) -> Result<Self> {
+        self.try_full_like(E::default())
     }
 
     /// `torch.full_like(x, value)`.
     pub fn full_like(&self, value: E) -> Self {
-        let storage = expect_device(self.device.alloc_filled(self.numel(), value));
-        self.with_storage(storage)
+        expect_device(self.try_full_like(value))
+    }
+
+    /// [`full_like`](Self::full_like) with device errors returned.
+    pub fn try_full_like(&self, value: E) -> Result<Self> {
+        let storage = self.device.alloc_filled(self.numel(), value)?;
+        Ok(self.with_storage(storage))
     }
 }
 
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// `x.new_ones(5, 3)`: same device and element type.
     pub fn new_ones<S2: ConstShape>(&self) -> Tensor<S2, E, D> {
-        self.new_full::<S2>(E::one())
+        expect_device(self.try_new_ones::<S2>())
+    }
+
+    /// [`new_ones`](Self::new_ones) with device errors returned.
+    pub fn try_new_ones<S2: ConstShape>(&self) -> Result<Tensor<S2, E, D>> {
+        self.try_new_full::<S2>(E::one())
     }
 
     /// `torch.ones_like(x)`.
     pub fn ones_like(&self) -> Self {
-        self.full_like(E::one())
+        expect_device(self.try_ones_like())
+    }
+
+    /// [`ones_like`](Self::ones_like) with device errors returned.
+    pub fn try_ones_like(&self) -> Result<Self> {
+        self.try_full_like(E::one())
     }
 }
 

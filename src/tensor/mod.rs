@@ -15,6 +15,8 @@ mod device_move;
 mod grad;
 mod io;
 mod random;
+#[cfg(test)]
+mod try_forms_tests;
 
 pub use create::{IntoTensor, tensor};
 pub use random::manual_seed;

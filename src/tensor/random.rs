@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use crate::Result;
 use crate::device::{Cpu, Device};
 use crate::dtype::FloatDtype;
 use crate::shape::{ConstShape, Shape};
@@ -47,12 +48,22 @@ impl<S: ConstShape, E: FloatDtype> Tensor<S, E, Cpu> {
 impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// `torch.rand_like(x)`.
     pub fn rand_like(&self) -> Self {
-        self.random_like(false)
+        expect_device(self.try_rand_like())
+    }
+
+    /// [`rand_like`](Self::rand_like) with device errors returned.
+    pub fn try_rand_like(&self) -> Result<Self> {
+        self.try_random_like(false)
     }
 
     /// `torch.randn_like(x)`.
     pub fn randn_like(&self) -> Self {
-        self.random_like(true)
+        expect_device(self.try_randn_like())
+    }
+
+    /// [`randn_like`](Self::randn_like) with device errors returned.
+    pub fn try_randn_like(&self) -> Result<Self> {
+        self.try_random_like(true)
     }
 
     /// `torch.randn_like(x, dtype=…)`: same shape and device, element type `E2`.
@@ -64,13 +75,18 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// assert_eq!(y.shape(), [5, 3]);
     /// ```
     pub fn randn_like_dtype<E2: FloatDtype>(&self) -> Tensor<S, E2, D> {
-        let data = sample::<E2>(self.numel(), true);
-        self.with_storage(expect_device(self.device.upload(data)))
+        expect_device(self.try_randn_like_dtype::<E2>())
     }
 
-    fn random_like(&self, normal: bool) -> Self {
+    /// [`randn_like_dtype`](Self::randn_like_dtype) with device errors returned.
+    pub fn try_randn_like_dtype<E2: FloatDtype>(&self) -> Result<Tensor<S, E2, D>> {
+        let data = sample::<E2>(self.numel(), true);
+        Ok(self.with_storage(self.device.upload(data)?))
+    }
+
+    fn try_random_like(&self, normal: bool) -> Result<Self> {
         let data = sample::<E>(self.numel(), normal);
-        self.with_storage(expect_device(self.device.upload(data)))
+        Ok(self.with_storage(self.device.upload(data)?))
     }
 }
 

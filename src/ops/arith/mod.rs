@@ -142,6 +142,48 @@ impl BroadcastInto<crate::shape::ShapeProbe2> for crate::shape::ShapeProbe {}
 /// The shape of `a op b` for tensor shapes `A` and `B`: `Tensor<BroadcastOf<A, B>>`.
 pub type BroadcastOf<A, B> = <A as Broadcast<B>>::Output;
 
+// The `try_` twins of the arithmetic methods below, which call them through
+// `expect_device`. Only the twins come from a macro; the plain forms are written out, so
+// that a shape error in a call of one quotes its own bound, not a macro's expansion.
+macro_rules! try_twins {
+    (binary: $($name:ident / $try_name:ident = $op:ident;)*) => {$(
+        #[doc = twin_doc!($name)]
+        pub fn $try_name<S2: Shape>(
+            &self,
+            rhs: &Tensor<S2, E, D>,
+        ) -> Result<Tensor<BroadcastOf<S, S2>, E, D>>
+        where
+            S: Broadcast<S2>,
+        {
+            self.try_binary(BinaryOp::$op, rhs)
+        }
+    )*};
+    (in_place: $($name:ident / $try_name:ident = $op:ident;)*) => {$(
+        #[doc = twin_doc!($name)]
+        pub fn $try_name<S2: Shape>(&mut self, rhs: &Tensor<S2, E, D>) -> Result<&mut Self>
+        where
+            S: BroadcastInto<S2>,
+        {
+            self.try_binary_assign(BinaryOp::$op, rhs)?;
+            Ok(self)
+        }
+    )*};
+    (out: $($name:ident / $try_name:ident = $op:ident;)*) => {$(
+        #[doc = twin_doc!($name, " (`out` is left as it was)")]
+        pub fn $try_name<S2: Shape>(
+            &self,
+            rhs: &Tensor<S2, E, D>,
+            out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
+        ) -> Result<()>
+        where
+            S: Broadcast<S2>,
+        {
+            *out = self.try_binary(BinaryOp::$op, rhs)?;
+            Ok(())
+        }
+    )*};
+}
+
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     pub(crate) fn try_binary<S2: Shape>(
         &self,
@@ -208,7 +250,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2>,
     {
-        expect_device(self.try_binary(BinaryOp::Add, rhs))
+        expect_device(self.try_add(rhs))
     }
 
     /// `torch.sub(x, y)` / `x.sub(y)`.
@@ -216,7 +258,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2>,
     {
-        expect_device(self.try_binary(BinaryOp::Sub, rhs))
+        expect_device(self.try_sub(rhs))
     }
 
     /// `torch.mul(x, y)` / `x.mul(y)`: elementwise product.
@@ -224,7 +266,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2>,
     {
-        expect_device(self.try_binary(BinaryOp::Mul, rhs))
+        expect_device(self.try_mul(rhs))
     }
 
     /// `torch.maximum(x, y)`: the larger of each pair (NaN wins, as in PyTorch).
@@ -232,7 +274,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2>,
     {
-        expect_device(self.try_binary(BinaryOp::Maximum, rhs))
+        expect_device(self.try_maximum(rhs))
     }
 
     /// `torch.minimum(x, y)`.
@@ -240,7 +282,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2>,
     {
-        expect_device(self.try_binary(BinaryOp::Minimum, rhs))
+        expect_device(self.try_minimum(rhs))
     }
 
     /// `x.add_(y)`: adds in place (`y` may broadcast onto `x`, not the other way round).
@@ -256,8 +298,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
-        expect_device(self.try_binary_assign(BinaryOp::Add, rhs));
-        self
+        expect_device(self.try_add_(rhs))
     }
 
     /// `x.sub_(y)`.
@@ -265,8 +306,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
-        expect_device(self.try_binary_assign(BinaryOp::Sub, rhs));
-        self
+        expect_device(self.try_sub_(rhs))
     }
 
     /// `x.mul_(y)`.
@@ -274,8 +314,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
-        expect_device(self.try_binary_assign(BinaryOp::Mul, rhs));
-        self
+        expect_device(self.try_mul_(rhs))
     }
 
     /// `torch.add(x, y, out=result)`: writes `x + y` into `out`, whose type must be the
@@ -295,7 +334,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     ) where
         S: Broadcast<S2>,
     {
-        *out = self.add(rhs);
+        expect_device(self.try_add_out(rhs, out))
     }
 
     /// `torch.sub(x, y, out=result)`.
@@ -306,7 +345,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     ) where
         S: Broadcast<S2>,
     {
-        *out = self.sub(rhs);
+        expect_device(self.try_sub_out(rhs, out))
     }
 
     /// `torch.mul(x, y, out=result)`.
@@ -317,7 +356,24 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     ) where
         S: Broadcast<S2>,
     {
-        *out = self.mul(rhs);
+        expect_device(self.try_mul_out(rhs, out))
+    }
+
+    try_twins! { binary:
+        sub / try_sub = Sub;
+        mul / try_mul = Mul;
+        maximum / try_maximum = Maximum;
+        minimum / try_minimum = Minimum;
+    }
+    try_twins! { in_place:
+        add_ / try_add_ = Add;
+        sub_ / try_sub_ = Sub;
+        mul_ / try_mul_ = Mul;
+    }
+    try_twins! { out:
+        add_out / try_add_out = Add;
+        sub_out / try_sub_out = Sub;
+        mul_out / try_mul_out = Mul;
     }
 }
 
@@ -328,7 +384,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2>,
     {
-        expect_device(self.try_binary(BinaryOp::Div, rhs))
+        expect_device(self.try_div(rhs))
     }
 
     /// `x.div_(y)`.
@@ -336,8 +392,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
-        expect_device(self.try_binary_assign(BinaryOp::Div, rhs));
-        self
+        expect_device(self.try_div_(rhs))
     }
 
     /// `torch.div(x, y, out=result)`.
@@ -348,8 +403,12 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     ) where
         S: Broadcast<S2>,
     {
-        *out = self.div(rhs);
+        expect_device(self.try_div_out(rhs, out))
     }
+
+    try_twins! { binary: div / try_div = Div; }
+    try_twins! { in_place: div_ / try_div_ = Div; }
+    try_twins! { out: div_out / try_div_out = Div; }
 }
 
 // Operators: every owned/borrowed combination forwards to the method on references.

@@ -56,8 +56,12 @@ pub trait CompareKernel: DeviceStorage {
     ) -> Result<Self::Storage<E>>;
 }
 
+// Each comparison as two pairs (against a tensor, against a scalar): the plain method
+// panics with a device error, its `try_` twin returns it.
 macro_rules! comparisons {
-    ($($name:ident, $scalar:ident, $op:ident, $torch:literal;)*) => {
+    ($(
+        $name:ident / $try_name:ident, $scalar:ident / $try_scalar:ident, $op:ident, $torch:literal;
+    )*) => {
         impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
             $(
                 #[doc = concat!("`", $torch, "` against a tensor: a bool tensor of the broadcast shape.")]
@@ -65,24 +69,40 @@ macro_rules! comparisons {
                 where
                     S: Broadcast<S2>,
                 {
-                    expect_device(self.try_compare(CmpOp::$op, rhs))
+                    expect_device(self.$try_name(rhs))
+                }
+
+                #[doc = twin_doc!($name)]
+                pub fn $try_name<S2: Shape>(
+                    &self,
+                    rhs: &Tensor<S2, E, D>,
+                ) -> Result<Tensor<BroadcastOf<S, S2>, bool, D>>
+                where
+                    S: Broadcast<S2>,
+                {
+                    self.try_compare(CmpOp::$op, rhs)
                 }
 
                 #[doc = concat!("`", $torch, "` against a scalar.")]
                 pub fn $scalar(&self, rhs: E) -> Tensor<S, bool, D> {
-                    expect_device(self.try_compare_scalar(CmpOp::$op, rhs))
+                    expect_device(self.$try_scalar(rhs))
+                }
+
+                #[doc = twin_doc!($scalar)]
+                pub fn $try_scalar(&self, rhs: E) -> Result<Tensor<S, bool, D>> {
+                    self.try_compare_scalar(CmpOp::$op, rhs)
                 }
             )*
         }
     };
 }
 comparisons! {
-    eq, eq_scalar, Eq, "x == y";
-    ne, ne_scalar, Ne, "x != y";
-    lt, lt_scalar, Lt, "x < y";
-    le, le_scalar, Le, "x <= y";
-    gt, gt_scalar, Gt, "x > y";
-    ge, ge_scalar, Ge, "x >= y";
+    eq / try_eq, eq_scalar / try_eq_scalar, Eq, "x == y";
+    ne / try_ne, ne_scalar / try_ne_scalar, Ne, "x != y";
+    lt / try_lt, lt_scalar / try_lt_scalar, Lt, "x < y";
+    le / try_le, le_scalar / try_le_scalar, Le, "x <= y";
+    gt / try_gt, gt_scalar / try_gt_scalar, Gt, "x > y";
+    ge / try_ge, ge_scalar / try_ge_scalar, Ge, "x >= y";
 }
 
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
@@ -168,9 +188,21 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
-        let new = self.masked_fill(mask, value);
+        expect_device(self.try_masked_fill_(mask, value))
+    }
+
+    /// [`masked_fill_`](Self::masked_fill_) with device errors returned.
+    pub fn try_masked_fill_<S2: Shape>(
+        &mut self,
+        mask: &Tensor<S2, bool, D>,
+        value: E,
+    ) -> Result<&mut Self>
+    where
+        S: BroadcastInto<S2>,
+    {
+        let new = self.try_masked_fill(mask, value)?;
         self.assign(new);
-        self
+        Ok(self)
     }
 
     /// `torch.where(cond, self, other)`: elements of `self` where `cond` holds, else of
@@ -183,15 +215,32 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2> + BroadcastInto<S3>,
     {
+        expect_device(self.try_where_(cond, other))
+    }
+
+    /// [`where_`](Self::where_) with device errors returned.
+    pub fn try_where_<S2: Shape, S3: Shape>(
+        &self,
+        cond: &Tensor<S2, bool, D>,
+        other: &Tensor<S3, E, D>,
+    ) -> Result<Self>
+    where
+        S: BroadcastInto<S2> + BroadcastInto<S3>,
+    {
         let dims = self.dims();
-        let storage = expect_device(self.device.select(
+        let storage = self.device.select(
             &cond.storage,
             &cond.layout.broadcast_to(dims),
             &self.storage,
             &self.layout,
             &other.storage,
             &other.layout.broadcast_to(dims),
-        ));
-        backward::record_where(self.with_storage(storage), self, cond.raw(), other)
+        )?;
+        Ok(backward::record_where(
+            self.with_storage(storage),
+            self,
+            cond.raw(),
+            other,
+        ))
     }
 }

@@ -37,16 +37,42 @@ impl OneElement for Rank2<1, 1> {}
 impl OneElement for Rank3<1, 1, 1> {}
 impl OneElement for Rank4<1, 1, 1, 1> {}
 
+// The named casts as pairs: `$name` panics with a device error, `$try_name` returns it.
+macro_rules! casts {
+    ($($(#[$doc:meta])* $name:ident / $try_name:ident -> $to:ty;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&self) -> Tensor<S, $to, D>
+        where
+            E: CastTo<$to>,
+            $to: CastTo<E>,
+        {
+            expect_device(self.$try_name())
+        }
+
+        #[doc = twin_doc!($name)]
+        pub fn $try_name(&self) -> Result<Tensor<S, $to, D>>
+        where
+            E: CastTo<$to>,
+            $to: CastTo<E>,
+        {
+            self.try_to_dtype()
+        }
+    )*};
+}
+
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// `x.contiguous()`: the same values stored densely in row-major order.
     pub fn contiguous(&self) -> Self {
+        expect_device(self.try_contiguous())
+    }
+
+    /// [`contiguous`](Self::contiguous) with device errors returned.
+    pub fn try_contiguous(&self) -> Result<Self> {
         if self.is_contiguous() && self.layout.offset() == 0 {
-            return self.clone();
+            return Ok(self.clone());
         }
-        let out = self.with_storage(expect_device(
-            self.device.contiguous(&self.storage, &self.layout),
-        ));
-        out.record1("CloneBackward0", self, |g| Ok(g.clone()))
+        let out = self.with_storage(self.device.contiguous(&self.storage, &self.layout)?);
+        Ok(out.record1("CloneBackward0", self, |g| Ok(g.clone())))
     }
 
     /// `x.copy_(src)`: overwrites every element with `src`'s (which may broadcast).
@@ -61,12 +87,20 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
+        expect_device(self.try_copy_(src))
+    }
+
+    /// [`copy_`](Self::copy_) with device errors returned.
+    pub fn try_copy_<S2: Shape>(&mut self, src: &Tensor<S2, E, D>) -> Result<&mut Self>
+    where
+        S: BroadcastInto<S2>,
+    {
         let layout = src.layout.broadcast_to(self.dims());
-        let new = self.with_storage(expect_device(self.device.contiguous(&src.storage, &layout)));
+        let new = self.with_storage(self.device.contiguous(&src.storage, &layout)?);
         let src_dims = src.dims();
         let new = new.record1("CopyBackwards", src, move |g| E::grad_sum_to(g, src_dims));
         self.assign(new);
-        self
+        Ok(self)
     }
 
     /// [`to_dtype`](Self::to_dtype) with device errors returned.
@@ -100,49 +134,21 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         expect_device(self.try_to_dtype())
     }
 
-    /// `x.long()`: to `i64`.
-    pub fn long(&self) -> Tensor<S, i64, D>
-    where
-        E: CastTo<i64>,
-        i64: CastTo<E>,
-    {
-        self.to_dtype()
-    }
+    casts! {
+        /// `x.long()`: to `i64`.
+        long / try_long -> i64;
 
-    /// `x.int()`: to `i32`.
-    pub fn int(&self) -> Tensor<S, i32, D>
-    where
-        E: CastTo<i32>,
-        i32: CastTo<E>,
-    {
-        self.to_dtype()
-    }
+        /// `x.int()`: to `i32`.
+        int / try_int -> i32;
 
-    /// `x.float()`: to `f32`.
-    pub fn float(&self) -> Tensor<S, f32, D>
-    where
-        E: CastTo<f32>,
-        f32: CastTo<E>,
-    {
-        self.to_dtype()
-    }
+        /// `x.float()`: to `f32`.
+        float / try_float -> f32;
 
-    /// `x.double()`: to `f64`.
-    pub fn double(&self) -> Tensor<S, f64, D>
-    where
-        E: CastTo<f64>,
-        f64: CastTo<E>,
-    {
-        self.to_dtype()
-    }
+        /// `x.double()`: to `f64`.
+        double / try_double -> f64;
 
-    /// `x.bool()`: `x != 0`.
-    pub fn bool(&self) -> Tensor<S, bool, D>
-    where
-        E: CastTo<bool>,
-        bool: CastTo<E>,
-    {
-        self.to_dtype()
+        /// `x.bool()`: `x != 0`.
+        bool / try_bool -> bool;
     }
 
     /// [`item`](Self::item) with device errors returned.

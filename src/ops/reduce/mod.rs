@@ -66,6 +66,69 @@ pub type Reduced<S, const AX: usize> = <S as RemoveDim<AX>>::Out;
 /// The shape of a reduction along `AX` that keeps the dimension as size 1.
 pub type ReducedKeepdim<S, const AX: usize> = <S as ReplaceDim<AX, Dim<1>>>::Out;
 
+// The reductions as pairs: `$name` panics with the error, `$try_name` returns it. Each line
+// is `name / try_name -> element type = helper(args)`, then, for those that also fail on no
+// elements, `EMPTY_ALL` or `EMPTY_DIM`, which says so in the twin's doc. `all` reduces to
+// `Rank0`, `dim` drops dimension `AX`, `keepdim` keeps it as size 1.
+macro_rules! reduce_twins {
+    (@note EMPTY_ALL) => { ", and `Err` for a tensor with no elements" };
+    (@note EMPTY_DIM) => { ", and `Err` where dimension `AX` has no elements" };
+    (all: $(
+        $(#[$doc:meta])*
+        $name:ident / $try_name:ident -> $elem:ty = $helper:ident($($arg:expr),*) $(, $note:ident)?;
+    )*) => {$(
+        $(#[$doc])*
+        pub fn $name(&self) -> Tensor<Rank0, $elem, D> {
+            expect_device(self.$try_name())
+        }
+
+        #[doc = twin_doc!($name $(, reduce_twins!(@note $note))?)]
+        pub fn $try_name(&self) -> Result<Tensor<Rank0, $elem, D>> {
+            self.$helper($($arg),*)
+        }
+    )*};
+    (dim: $(
+        $(#[$doc:meta])*
+        $name:ident / $try_name:ident -> $elem:ty = $helper:ident($($arg:expr),*) $(, $note:ident)?;
+    )*) => {$(
+        $(#[$doc])*
+        pub fn $name<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, $elem, D>
+        where
+            S: RemoveDim<AX>,
+        {
+            expect_device(self.$try_name::<AX>())
+        }
+
+        #[doc = twin_doc!($name $(, reduce_twins!(@note $note))?)]
+        pub fn $try_name<const AX: usize>(&self) -> Result<Tensor<Reduced<S, AX>, $elem, D>>
+        where
+            S: RemoveDim<AX>,
+        {
+            self.$helper($($arg),*)
+        }
+    )*};
+    (keepdim: $(
+        $(#[$doc:meta])*
+        $name:ident / $try_name:ident -> $elem:ty = $helper:ident($($arg:expr),*) $(, $note:ident)?;
+    )*) => {$(
+        $(#[$doc])*
+        pub fn $name<const AX: usize>(&self) -> Tensor<ReducedKeepdim<S, AX>, $elem, D>
+        where
+            S: ReplaceDim<AX, Dim<1>>,
+        {
+            expect_device(self.$try_name::<AX>())
+        }
+
+        #[doc = twin_doc!($name $(, reduce_twins!(@note $note))?)]
+        pub fn $try_name<const AX: usize>(&self) -> Result<Tensor<ReducedKeepdim<S, AX>, $elem, D>>
+        where
+            S: ReplaceDim<AX, Dim<1>>,
+        {
+            self.$helper($($arg),*)
+        }
+    )*};
+}
+
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     fn try_reduce_all(&self, op: ReduceOp) -> Result<Tensor<Rank0, E, D>> {
         if op != ReduceOp::Sum && self.numel() == 0 {
@@ -116,32 +179,24 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         ))
     }
 
-    /// `x.sum()`: the sum of every element, as a one-element tensor.
-    ///
-    /// ```
-    /// use typetensor::tensor;
-    /// let x = tensor([[1.0f32, 2.0], [3.0, 4.0]]);
-    /// assert_eq!(x.sum().item(), 10.0);
-    /// assert_eq!(x.sum_dim::<0>().to_vec(), vec![4.0, 6.0]); // x.sum(0)
-    /// ```
-    pub fn sum(&self) -> Tensor<Rank0, E, D> {
-        expect_device(self.try_reduce_all(ReduceOp::Sum))
+    reduce_twins! { all:
+        /// `x.sum()`: the sum of every element, as a one-element tensor.
+        ///
+        /// ```
+        /// use typetensor::tensor;
+        /// let x = tensor([[1.0f32, 2.0], [3.0, 4.0]]);
+        /// assert_eq!(x.sum().item(), 10.0);
+        /// assert_eq!(x.sum_dim::<0>().to_vec(), vec![4.0, 6.0]); // x.sum(0)
+        /// ```
+        sum / try_sum -> E = try_reduce_all(ReduceOp::Sum);
     }
-
-    /// `x.sum(dim=AX)`.
-    pub fn sum_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, E, D>
-    where
-        S: RemoveDim<AX>,
-    {
-        expect_device(self.try_reduce_dim(ReduceOp::Sum, AX))
+    reduce_twins! { dim:
+        /// `x.sum(dim=AX)`.
+        sum_dim / try_sum_dim -> E = try_reduce_dim(ReduceOp::Sum, AX);
     }
-
-    /// `x.sum(dim=AX, keepdim=True)`.
-    pub fn sum_dim_keepdim<const AX: usize>(&self) -> Tensor<ReducedKeepdim<S, AX>, E, D>
-    where
-        S: ReplaceDim<AX, Dim<1>>,
-    {
-        expect_device(self.try_reduce_dim_keepdim(ReduceOp::Sum, AX))
+    reduce_twins! { keepdim:
+        /// `x.sum(dim=AX, keepdim=True)`.
+        sum_dim_keepdim / try_sum_dim_keepdim -> E = try_reduce_dim_keepdim(ReduceOp::Sum, AX);
     }
 
     /// `x.max()`: the largest element. `Err` for a tensor with no elements.
@@ -165,54 +220,31 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         expect_device(self.try_min())
     }
 
-    /// `x.amax(dim=AX)` (the values of `x.max(dim=AX)`).
-    pub fn max_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, E, D>
-    where
-        S: RemoveDim<AX>,
-    {
-        expect_device(self.try_reduce_dim(ReduceOp::Max, AX))
-    }
+    reduce_twins! { dim:
+        /// `x.amax(dim=AX)` (the values of `x.max(dim=AX)`).
+        max_dim / try_max_dim -> E = try_reduce_dim(ReduceOp::Max, AX), EMPTY_DIM;
 
-    /// `x.amin(dim=AX)`.
-    pub fn min_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, E, D>
-    where
-        S: RemoveDim<AX>,
-    {
-        expect_device(self.try_reduce_dim(ReduceOp::Min, AX))
+        /// `x.amin(dim=AX)`.
+        min_dim / try_min_dim -> E = try_reduce_dim(ReduceOp::Min, AX), EMPTY_DIM;
     }
-
-    /// `x.amax(dim=AX, keepdim=True)`.
-    pub fn max_dim_keepdim<const AX: usize>(&self) -> Tensor<ReducedKeepdim<S, AX>, E, D>
-    where
-        S: ReplaceDim<AX, Dim<1>>,
-    {
-        expect_device(self.try_reduce_dim_keepdim(ReduceOp::Max, AX))
+    reduce_twins! { keepdim:
+        /// `x.amax(dim=AX, keepdim=True)`.
+        max_dim_keepdim / try_max_dim_keepdim -> E =
+            try_reduce_dim_keepdim(ReduceOp::Max, AX), EMPTY_DIM;
     }
+    reduce_twins! { all:
+        /// `x.argmax()`: the row-major index of the first largest element.
+        argmax / try_argmax -> i64 = try_arg(ArgReduceOp::ArgMax, None), EMPTY_ALL;
 
-    /// `x.argmax()`: the row-major index of the first largest element.
-    pub fn argmax(&self) -> Tensor<Rank0, i64, D> {
-        expect_device(self.try_arg(ArgReduceOp::ArgMax, None))
+        /// `x.argmin()`.
+        argmin / try_argmin -> i64 = try_arg(ArgReduceOp::ArgMin, None), EMPTY_ALL;
     }
+    reduce_twins! { dim:
+        /// `x.argmax(dim=AX)`.
+        argmax_dim / try_argmax_dim -> i64 = try_arg(ArgReduceOp::ArgMax, Some(AX)), EMPTY_DIM;
 
-    /// `x.argmin()`.
-    pub fn argmin(&self) -> Tensor<Rank0, i64, D> {
-        expect_device(self.try_arg(ArgReduceOp::ArgMin, None))
-    }
-
-    /// `x.argmax(dim=AX)`.
-    pub fn argmax_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, i64, D>
-    where
-        S: RemoveDim<AX>,
-    {
-        expect_device(self.try_arg(ArgReduceOp::ArgMax, Some(AX)))
-    }
-
-    /// `x.argmin(dim=AX)`.
-    pub fn argmin_dim<const AX: usize>(&self) -> Tensor<Reduced<S, AX>, i64, D>
-    where
-        S: RemoveDim<AX>,
-    {
-        expect_device(self.try_arg(ArgReduceOp::ArgMin, Some(AX)))
+        /// `x.argmin(dim=AX)`.
+        argmin_dim / try_argmin_dim -> i64 = try_arg(ArgReduceOp::ArgMin, Some(AX)), EMPTY_DIM;
     }
 
     fn try_arg<S2: Shape>(
@@ -241,9 +273,20 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// `x.mean()`: the average of every element (NaN for no elements, as PyTorch).
     pub fn mean(&self) -> Tensor<Rank0, E, D> {
+        expect_device(self.try_mean())
+    }
+
+    /// [`mean`](Self::mean) with device errors returned.
+    pub fn try_mean(&self) -> Result<Tensor<Rank0, E, D>> {
         let n = E::from_f64(self.numel() as f64);
-        let out = crate::autograd::no_grad(|| self.sum().div_scalar(n));
-        backward::record(out, ReduceOp::Sum, Reduction::All, true, self)
+        let out = crate::autograd::no_grad(|| self.try_sum()?.try_div_scalar(n))?;
+        Ok(backward::record(
+            out,
+            ReduceOp::Sum,
+            Reduction::All,
+            true,
+            self,
+        ))
     }
 
     /// `x.mean(dim=AX)`.
@@ -251,9 +294,23 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     where
         S: RemoveDim<AX>,
     {
+        expect_device(self.try_mean_dim::<AX>())
+    }
+
+    /// [`mean_dim`](Self::mean_dim) with device errors returned.
+    pub fn try_mean_dim<const AX: usize>(&self) -> Result<Tensor<Reduced<S, AX>, E, D>>
+    where
+        S: RemoveDim<AX>,
+    {
         let n = E::from_f64(self.dims()[AX] as f64);
-        let out = crate::autograd::no_grad(|| self.sum_dim::<AX>().div_scalar(n));
-        backward::record(out, ReduceOp::Sum, Reduction::Dim(AX), true, self)
+        let out = crate::autograd::no_grad(|| self.try_sum_dim::<AX>()?.try_div_scalar(n))?;
+        Ok(backward::record(
+            out,
+            ReduceOp::Sum,
+            Reduction::Dim(AX),
+            true,
+            self,
+        ))
     }
 
     /// `x.mean(dim=AX, keepdim=True)`.
@@ -261,9 +318,25 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     where
         S: ReplaceDim<AX, Dim<1>>,
     {
+        expect_device(self.try_mean_dim_keepdim::<AX>())
+    }
+
+    /// [`mean_dim_keepdim`](Self::mean_dim_keepdim) with device errors returned.
+    pub fn try_mean_dim_keepdim<const AX: usize>(
+        &self,
+    ) -> Result<Tensor<ReducedKeepdim<S, AX>, E, D>>
+    where
+        S: ReplaceDim<AX, Dim<1>>,
+    {
         let n = E::from_f64(self.dims()[AX] as f64);
-        let out = crate::autograd::no_grad(|| self.sum_dim_keepdim::<AX>().div_scalar(n));
-        backward::record(out, ReduceOp::Sum, Reduction::KeepDim(AX), true, self)
+        let out = crate::autograd::no_grad(|| self.try_sum_dim_keepdim::<AX>()?.try_div_scalar(n))?;
+        Ok(backward::record(
+            out,
+            ReduceOp::Sum,
+            Reduction::KeepDim(AX),
+            true,
+            self,
+        ))
     }
 }
 

@@ -4,6 +4,7 @@
 //! `view` is checked by `cargo check` through typenum, which covers sizes in its map
 //! (0..=1024, powers of two, powers of ten, …); [`view_any`](crate::Tensor::view_any)
 //! covers every size, generic ones included, and is checked when the program is built.
+use crate::Result;
 use crate::device::Device;
 use crate::dtype::Dtype;
 use crate::layout::Layout;
@@ -87,22 +88,22 @@ where
 
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// The same elements under shape `S2` (whose dims the rules already matched): a view
-    /// when the layout allows it, else a contiguous copy.
-    fn reshaped<S2: Shape>(
+    /// when the layout allows it, else a contiguous copy (which may fail on a device).
+    fn try_reshaped<S2: Shape>(
         &self,
         name: &'static str,
         dims: crate::shape::Dims,
-    ) -> Tensor<S2, E, D> {
+    ) -> Result<Tensor<S2, E, D>> {
         let out = match self.layout.reshaped(dims) {
             Some(layout) => self.view_as(shape_of(&layout), layout),
             None => {
-                let storage = expect_device(self.device.contiguous(&self.storage, &self.layout));
+                let storage = self.device.contiguous(&self.storage, &self.layout)?;
                 let layout = Layout::contiguous(dims);
                 Tensor::from_storage(storage, shape_of(&layout), self.device.clone())
             }
         };
         let x_dims = self.dims();
-        out.record1(name, self, move |g| g.reshape(x_dims))
+        Ok(out.record1(name, self, move |g| g.reshape(x_dims)))
     }
 
     /// `x.view(..)`: the same elements in another shape. `T` is a shape
@@ -123,7 +124,16 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: ViewAs<T>,
     {
-        self.reshaped("ViewBackward0", target_dims::<Viewed<S, T>>())
+        expect_device(self.try_view::<T>())
+    }
+
+    /// [`view`](Self::view) with device errors returned (only a copy of a non-contiguous
+    /// tensor can fail).
+    pub fn try_view<T>(&self) -> Result<Tensor<Viewed<S, T>, E, D>>
+    where
+        S: ViewAs<T>,
+    {
+        self.try_reshaped("ViewBackward0", target_dims::<Viewed<S, T>>())
     }
 
     /// `x.reshape(..)`: the same as [`view`](Self::view).
@@ -131,7 +141,15 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: ViewAs<T>,
     {
-        self.view::<T>()
+        expect_device(self.try_reshape::<T>())
+    }
+
+    /// [`reshape`](Self::reshape) with device errors returned.
+    pub fn try_reshape<T>(&self) -> Result<Tensor<Viewed<S, T>, E, D>>
+    where
+        S: ViewAs<T>,
+    {
+        self.try_view::<T>()
     }
 
     /// `x.flatten()`: every element in one dimension. (`N` is inferred; it is a method
@@ -142,7 +160,15 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: FlattenTo<N>,
     {
-        self.view::<(Infer,)>()
+        expect_device(self.try_flatten::<N>())
+    }
+
+    /// [`flatten`](Self::flatten) with device errors returned.
+    pub fn try_flatten<const N: usize>(&self) -> Result<Tensor<Rank1<N>, E, D>>
+    where
+        S: FlattenTo<N>,
+    {
+        self.try_view::<(Infer,)>()
     }
 
     /// `x.unsqueeze(AX)`: a new size-1 dimension at position `AX`.
@@ -150,9 +176,18 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: InsertDim<AX>,
     {
+        expect_device(self.try_unsqueeze::<AX>())
+    }
+
+    /// [`unsqueeze`](Self::unsqueeze) with device errors returned (only a copy of a
+    /// non-contiguous tensor can fail).
+    pub fn try_unsqueeze<const AX: usize>(&self) -> Result<Tensor<<S as InsertDim<AX>>::Out, E, D>>
+    where
+        S: InsertDim<AX>,
+    {
         let mut d = self.dims().as_slice().to_vec();
         d.insert(AX, 1);
-        self.reshaped(
+        self.try_reshaped(
             "UnsqueezeBackward0",
             crate::shape::Dims::new(&d).unwrap_or(self.dims()),
         )
@@ -197,26 +232,52 @@ impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// assert_eq!(y.shape(), [40]);
     /// ```
     pub fn view_any<T: ConstShape>(&self) -> Tensor<T, E, D> {
+        // The check stays here rather than in `try_view_any` alone, so that a mismatch is
+        // reported at the caller's `view_any`, not inside the library.
         const {
             if S::NUMEL != T::NUMEL {
-                let m = Msg::new()
-                    .s("view_any: cannot view a tensor of shape ")
-                    .dims(S::DIMS)
-                    .s(" (")
-                    .u(S::NUMEL)
-                    .s(" elements) as shape ")
-                    .dims(T::DIMS)
-                    .s(" (")
-                    .u(T::NUMEL)
-                    .s(" elements)");
+                let m = numel_mismatch::<S, T>("view_any");
                 panic!("{}", m.as_str())
             }
         }
-        self.reshaped(
+        expect_device(self.try_view_any_unchecked::<T>())
+    }
+
+    /// [`view_any`](Self::view_any) with device errors returned (only a copy of a
+    /// non-contiguous tensor can fail); a mismatch of the element counts still fails the
+    /// build.
+    pub fn try_view_any<T: ConstShape>(&self) -> Result<Tensor<T, E, D>> {
+        const {
+            if S::NUMEL != T::NUMEL {
+                let m = numel_mismatch::<S, T>("try_view_any");
+                panic!("{}", m.as_str())
+            }
+        }
+        self.try_view_any_unchecked::<T>()
+    }
+
+    /// `view_any` once the element counts are known to agree.
+    fn try_view_any_unchecked<T: ConstShape>(&self) -> Result<Tensor<T, E, D>> {
+        self.try_reshaped(
             "ViewBackward0",
             crate::shape::Dims::new(T::DIMS).unwrap_or(self.dims()),
         )
     }
+}
+
+/// The build error of a `view_any` from `S` to `T` whose element counts differ.
+const fn numel_mismatch<S: ConstShape, T: ConstShape>(method: &'static str) -> Msg {
+    Msg::new()
+        .s(method)
+        .s(": cannot view a tensor of shape ")
+        .dims(S::DIMS)
+        .s(" (")
+        .u(S::NUMEL)
+        .s(" elements) as shape ")
+        .dims(T::DIMS)
+        .s(" (")
+        .u(T::NUMEL)
+        .s(" elements)")
 }
 
 /// The dims of a view target (a compile-time shape: the rule proved its element count).

@@ -160,6 +160,41 @@ pub(crate) fn clamp_backward_unfused<D: DeviceStorage + CompareKernel + CopyKern
     }
 }
 
+// The named ops as pairs: `$name` panics with a device error, `$try_name` returns it. Each
+// line is `name / try_name(args) => op`, computed by `$apply` (out of place: `try_unary` or
+// `try_unary_float`; in place: `try_unary_in_place` or `try_float_in_place`).
+macro_rules! unary_twins {
+    (out_of_place $apply:ident: $(
+        $(#[$doc:meta])*
+        $name:ident / $try_name:ident ($($arg:ident: $ty:ty),*) => $op:expr;
+    )*) => {$(
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> Self {
+            expect_device(self.$try_name($($arg),*))
+        }
+
+        #[doc = twin_doc!($name)]
+        pub fn $try_name(&self, $($arg: $ty),*) -> Result<Self> {
+            self.$apply($op)
+        }
+    )*};
+    (in_place $apply:ident: $(
+        $(#[$doc:meta])*
+        $name:ident / $try_name:ident ($($arg:ident: $ty:ty),*) => $op:expr;
+    )*) => {$(
+        $(#[$doc])*
+        pub fn $name(&mut self, $($arg: $ty),*) -> &mut Self {
+            expect_device(self.$try_name($($arg),*))
+        }
+
+        #[doc = twin_doc!($name)]
+        pub fn $try_name(&mut self, $($arg: $ty),*) -> Result<&mut Self> {
+            self.$apply($op)?;
+            Ok(self)
+        }
+    )*};
+}
+
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// Applies `op`, with device errors returned.
     pub fn try_unary(&self, op: UnaryOp<E>) -> Result<Self> {
@@ -173,100 +208,92 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     /// `self = op(self)`: in place when the storage is this tensor's alone and nothing is
     /// recorded, else out of place as [`assign`](Self::assign).
-    fn unary_in_place(&mut self, op: UnaryOp<E>) {
+    fn try_unary_in_place(&mut self, op: UnaryOp<E>) -> Result<()> {
         let written = self.write_in_place(&[], |device, storage, l| {
             device.unary_assign(op, storage, l)
         });
         match written {
-            Some(done) => expect_device(done),
+            Some(done) => done,
             None => {
-                let new = self.unary_op(op);
+                let new = self.try_unary(op)?;
                 self.assign(new);
+                Ok(())
             }
         }
     }
 
-    /// `x.abs()`.
-    pub fn abs(&self) -> Self {
-        self.unary_op(UnaryOp::Abs)
+    fn unary_in_place(&mut self, op: UnaryOp<E>) {
+        expect_device(self.try_unary_in_place(op))
     }
 
-    /// `x.neg()`: the same as `-&x`.
-    pub fn neg(&self) -> Self {
-        self.unary_op(UnaryOp::Neg)
+    unary_twins! { out_of_place try_unary:
+        /// `x.abs()`.
+        abs / try_abs() => UnaryOp::Abs;
+
+        /// `x.neg()`: the same as `-&x`.
+        neg / try_neg() => UnaryOp::Neg;
+
+        /// `x.clamp(min=min, max=max)`: either bound may be `None`. NaN stays NaN.
+        ///
+        /// ```
+        /// use typetensor::tensor;
+        /// let h = tensor([-1.0f32, 0.5, 2.0]);
+        /// assert_eq!(h.clamp(Some(0.0), None).to_vec(), vec![0.0, 0.5, 2.0]); // h.clamp(min=0)
+        /// ```
+        clamp / try_clamp(min: Option<E>, max: Option<E>) => UnaryOp::Clamp(min, max);
+
+        /// `x.clamp(min=min)`.
+        clamp_min / try_clamp_min(min: E) => UnaryOp::Clamp(Some(min), None);
+
+        /// `x.clamp(max=max)`.
+        clamp_max / try_clamp_max(max: E) => UnaryOp::Clamp(None, Some(max));
+
+        /// `x.relu()` / `torch.relu(x)`: `max(x, 0)`.
+        relu / try_relu() => UnaryOp::Relu;
+
+        /// `x + s` for a scalar `s` (generic code's spelling of the `+` operator).
+        add_scalar / try_add_scalar(s: E) => UnaryOp::AddScalar(s);
+
+        /// `x - s` for a scalar `s`.
+        sub_scalar / try_sub_scalar(s: E) => UnaryOp::SubScalar(s);
+
+        /// `x * s` for a scalar `s`.
+        mul_scalar / try_mul_scalar(s: E) => UnaryOp::MulScalar(s);
     }
 
-    /// `x.clamp(min=min, max=max)`: either bound may be `None`. NaN stays NaN.
-    ///
-    /// ```
-    /// use typetensor::tensor;
-    /// let h = tensor([-1.0f32, 0.5, 2.0]);
-    /// assert_eq!(h.clamp(Some(0.0), None).to_vec(), vec![0.0, 0.5, 2.0]); // h.clamp(min=0)
-    /// ```
-    pub fn clamp(&self, min: Option<E>, max: Option<E>) -> Self {
-        self.unary_op(UnaryOp::Clamp(min, max))
-    }
+    unary_twins! { in_place try_unary_in_place:
+        /// `x.add_(s)` with a scalar: adds in place.
+        add_scalar_ / try_add_scalar_(s: E) => UnaryOp::AddScalar(s);
 
-    /// `x.clamp(min=min)`.
-    pub fn clamp_min(&self, min: E) -> Self {
-        self.clamp(Some(min), None)
-    }
+        /// `x.mul_(s)` with a scalar: scales in place.
+        mul_scalar_ / try_mul_scalar_(s: E) => UnaryOp::MulScalar(s);
 
-    /// `x.clamp(max=max)`.
-    pub fn clamp_max(&self, max: E) -> Self {
-        self.clamp(None, Some(max))
-    }
-
-    /// `x.relu()` / `torch.relu(x)`: `max(x, 0)`.
-    pub fn relu(&self) -> Self {
-        self.unary_op(UnaryOp::Relu)
-    }
-
-    /// `x + s` for a scalar `s` (generic code's spelling of the `+` operator).
-    pub fn add_scalar(&self, s: E) -> Self {
-        self.unary_op(UnaryOp::AddScalar(s))
-    }
-
-    /// `x - s` for a scalar `s`.
-    pub fn sub_scalar(&self, s: E) -> Self {
-        self.unary_op(UnaryOp::SubScalar(s))
-    }
-
-    /// `x * s` for a scalar `s`.
-    pub fn mul_scalar(&self, s: E) -> Self {
-        self.unary_op(UnaryOp::MulScalar(s))
-    }
-
-    /// `x.add_(s)` with a scalar: adds in place.
-    pub fn add_scalar_(&mut self, s: E) -> &mut Self {
-        self.unary_in_place(UnaryOp::AddScalar(s));
-        self
-    }
-
-    /// `x.mul_(s)` with a scalar: scales in place.
-    pub fn mul_scalar_(&mut self, s: E) -> &mut Self {
-        self.unary_in_place(UnaryOp::MulScalar(s));
-        self
-    }
-
-    /// `x.clamp_(min, max)`: clamps in place.
-    pub fn clamp_(&mut self, min: Option<E>, max: Option<E>) -> &mut Self {
-        self.unary_in_place(UnaryOp::Clamp(min, max));
-        self
+        /// `x.clamp_(min, max)`: clamps in place.
+        clamp_ / try_clamp_(min: Option<E>, max: Option<E>) => UnaryOp::Clamp(min, max);
     }
 
     /// `x.zero_()`: sets every element to zero in place.
     pub fn zero_(&mut self) -> &mut Self {
-        let new = self.zeros_like();
+        expect_device(self.try_zero_())
+    }
+
+    /// [`zero_`](Self::zero_) with device errors returned.
+    pub fn try_zero_(&mut self) -> Result<&mut Self> {
+        let new = self.try_zeros_like()?;
         self.assign(new);
-        self
+        Ok(self)
     }
 
     /// `x.fill_(v)`: sets every element to `v` in place.
     pub fn fill_(&mut self, v: E) -> &mut Self {
-        let new = self.full_like(v);
+        expect_device(self.try_fill_(v))
+    }
+
+    /// [`fill_`](Self::fill_) with device errors returned.
+    pub fn try_fill_(&mut self, v: E) -> Result<&mut Self> {
+        let new = self.try_full_like(v)?;
         self.assign(new);
-        self
+        Ok(self)
     }
 }
 
@@ -281,64 +308,56 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
         expect_device(self.try_unary_float(op))
     }
 
-    /// `self = op(self)`, in place where it may be (see `unary_in_place`).
-    fn float_in_place(&mut self, op: FloatUnaryOp<E>) {
+    /// `self = op(self)`, in place where it may be (see `try_unary_in_place`).
+    fn try_float_in_place(&mut self, op: FloatUnaryOp<E>) -> Result<()> {
         let written = self.write_in_place(&[], |device, storage, l| {
             device.unary_float_assign(op, storage, l)
         });
         match written {
-            Some(done) => expect_device(done),
+            Some(done) => done,
             None => {
-                let new = self.float_op(op);
+                let new = self.try_unary_float(op)?;
                 self.assign(new);
+                Ok(())
             }
         }
     }
 
-    /// `x.exp()`.
-    pub fn exp(&self) -> Self {
-        self.float_op(FloatUnaryOp::Exp)
+    fn float_in_place(&mut self, op: FloatUnaryOp<E>) {
+        expect_device(self.try_float_in_place(op))
     }
 
-    /// `x.log()` (natural logarithm; `-inf` at 0, NaN below).
-    pub fn log(&self) -> Self {
-        self.float_op(FloatUnaryOp::Log)
+    unary_twins! { out_of_place try_unary_float:
+        /// `x.exp()`.
+        exp / try_exp() => FloatUnaryOp::Exp;
+
+        /// `x.log()` (natural logarithm; `-inf` at 0, NaN below).
+        log / try_log() => FloatUnaryOp::Log;
+
+        /// `x.sqrt()`.
+        sqrt / try_sqrt() => FloatUnaryOp::Sqrt;
+
+        /// `x.pow(p)` with a scalar exponent (`pow(2)` is an exact square).
+        ///
+        /// ```
+        /// use typetensor::tensor;
+        /// assert_eq!(tensor([3.0f32, -2.0]).pow(2.0).to_vec(), vec![9.0, 4.0]);
+        /// ```
+        pow / try_pow(p: E) => FloatUnaryOp::Pow(p);
+
+        /// `x.sigmoid()`.
+        sigmoid / try_sigmoid() => FloatUnaryOp::Sigmoid;
+
+        /// `x.tanh()`.
+        tanh / try_tanh() => FloatUnaryOp::Tanh;
+
+        /// `x / s` for a scalar `s` (generic code's spelling of the `/` operator).
+        div_scalar / try_div_scalar(s: E) => FloatUnaryOp::DivScalar(s);
     }
 
-    /// `x.sqrt()`.
-    pub fn sqrt(&self) -> Self {
-        self.float_op(FloatUnaryOp::Sqrt)
-    }
-
-    /// `x.pow(p)` with a scalar exponent (`pow(2)` is an exact square).
-    ///
-    /// ```
-    /// use typetensor::tensor;
-    /// assert_eq!(tensor([3.0f32, -2.0]).pow(2.0).to_vec(), vec![9.0, 4.0]);
-    /// ```
-    pub fn pow(&self, p: E) -> Self {
-        self.float_op(FloatUnaryOp::Pow(p))
-    }
-
-    /// `x.sigmoid()`.
-    pub fn sigmoid(&self) -> Self {
-        self.float_op(FloatUnaryOp::Sigmoid)
-    }
-
-    /// `x.tanh()`.
-    pub fn tanh(&self) -> Self {
-        self.float_op(FloatUnaryOp::Tanh)
-    }
-
-    /// `x / s` for a scalar `s` (generic code's spelling of the `/` operator).
-    pub fn div_scalar(&self, s: E) -> Self {
-        self.float_op(FloatUnaryOp::DivScalar(s))
-    }
-
-    /// `x.div_(s)` with a scalar: divides in place.
-    pub fn div_scalar_(&mut self, s: E) -> &mut Self {
-        self.float_in_place(FloatUnaryOp::DivScalar(s));
-        self
+    unary_twins! { in_place try_float_in_place:
+        /// `x.div_(s)` with a scalar: divides in place.
+        div_scalar_ / try_div_scalar_(s: E) => FloatUnaryOp::DivScalar(s);
     }
 }
 
