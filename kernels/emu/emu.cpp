@@ -2,6 +2,8 @@
 #define EMU_IMPL
 #include "emu.h"
 
+#include <algorithm>
+
 namespace emu {
 uint3 threadIdx, blockIdx;
 dim3 blockDim, gridDim;
@@ -48,6 +50,24 @@ uint64_t shfl_down_bits(uint64_t bits, int offset) {
     return r;
 }
 
+// TYPETENSOR_EMU_ORDER=reverse runs the blocks of a launch, and the threads of a block
+// between barriers, last to first. A kernel that is right on a GPU gives the same result in
+// either order; one that depends on the order (a read of another thread's write without a
+// barrier between them, two blocks writing one element without an atomic) differs, and
+// the tests, run in both orders, catch it.
+namespace {
+bool reverse_order() {
+    static const bool rev = [] {
+        const char* v = std::getenv("TYPETENSOR_EMU_ORDER");
+        return v != nullptr && std::strcmp(v, "reverse") == 0;
+    }();
+    return rev;
+}
+
+// The `i`-th of `n` blocks in the launch's order.
+unsigned nth(unsigned i, unsigned n) { return reverse_order() ? n - 1 - i : i; }
+}  // namespace
+
 void launch(dim3 grid, dim3 block, const std::function<void()>& kernel) {
     const unsigned nthreads = block.x * block.y * block.z;
     if (nthreads == 0 || nthreads > 1024 || grid.x == 0 || grid.y == 0 || grid.z == 0) {
@@ -63,10 +83,10 @@ void launch(dim3 grid, dim3 block, const std::function<void()>& kernel) {
     if (pool.size() < nthreads) pool.resize(nthreads);
     std::vector<Fiber>& fs = pool;
     fibers = &fs;
-    for (unsigned bz = 0; bz < grid.z; ++bz)
-        for (unsigned by = 0; by < grid.y; ++by)
-            for (unsigned bx = 0; bx < grid.x; ++bx) {
-                blockIdx = {bx, by, bz};
+    for (unsigned iz = 0; iz < grid.z; ++iz)
+        for (unsigned iy = 0; iy < grid.y; ++iy)
+            for (unsigned ix = 0; ix < grid.x; ++ix) {
+                blockIdx = {nth(ix, grid.x), nth(iy, grid.y), nth(iz, grid.z)};
                 for (unsigned t = 0; t < fs.size(); ++t) fs[t].state = DONE;
                 for (unsigned t = 0; t < nthreads; ++t) {
                     Fiber& f = fs[t];
@@ -80,29 +100,51 @@ void launch(dim3 grid, dim3 block, const std::function<void()>& kernel) {
                     f.ctx.uc_link = nullptr;
                     makecontext(&f.ctx, trampoline, 0);
                 }
-                for (;;) {
-                    bool ran = false;
-                    for (auto& f : fs) {
-                        if (f.state != READY) continue;
-                        current = &f;
-                        threadIdx = f.tid;
-                        swapcontext(&sched_ctx, &f.ctx);
-                        ran = true;
+                // Releases warp `w` if every live lane has reached its warp barrier.
+                auto release_warp = [&](unsigned w) {
+                    bool any = false, all = true;
+                    for (unsigned t = w * 32; t < nthreads && t < w * 32 + 32; ++t) {
+                        if (fs[t].state == DONE) continue;
+                        any = true;
+                        if (fs[t].state != AT_WARP) all = false;
                     }
-                    // Warp barriers: release a warp whose live lanes all arrived.
-                    bool released = false;
-                    for (unsigned w = 0; w * 32 < nthreads; ++w) {
-                        bool any = false, all = true;
-                        for (unsigned t = w * 32; t < nthreads && t < w * 32 + 32; ++t) {
-                            if (fs[t].state == DONE) continue;
-                            any = true;
-                            if (fs[t].state != AT_WARP) all = false;
+                    if (!(any && all)) return false;
+                    for (unsigned t = w * 32; t < nthreads && t < w * 32 + 32; ++t)
+                        if (fs[t].state == AT_WARP) fs[t].state = READY;
+                    return true;
+                };
+                auto run = [&](Fiber& f) {
+                    current = &f;
+                    threadIdx = f.tid;
+                    swapcontext(&sched_ctx, &f.ctx);
+                };
+                const unsigned nwarps = (nthreads + 31) / 32;
+                for (;;) {
+                    bool ran = false, released = false;
+                    if (reverse_order()) {
+                        // Each warp, last first, runs as far as it can (through its warp
+                        // barriers, up to the next block barrier) before the next starts:
+                        // a schedule a GPU may pick, and the one furthest from lockstep.
+                        for (unsigned i = 0; i < nwarps; ++i) {
+                            const unsigned w = nwarps - 1 - i;
+                            for (;;) {
+                                bool ran_w = false;
+                                for (unsigned t = std::min(nthreads, w * 32 + 32); t-- > w * 32;)
+                                    if (fs[t].state == READY) {
+                                        run(fs[t]);
+                                        ran = ran_w = true;
+                                    }
+                                if (!release_warp(w) && !ran_w) break;
+                            }
                         }
-                        if (any && all) {
-                            for (unsigned t = w * 32; t < nthreads && t < w * 32 + 32; ++t)
-                                if (fs[t].state == AT_WARP) fs[t].state = READY;
-                            released = true;
-                        }
+                    } else {
+                        for (unsigned t = 0; t < nthreads; ++t)
+                            if (fs[t].state == READY) {
+                                run(fs[t]);
+                                ran = true;
+                            }
+                        // Warp barriers: release a warp whose live lanes all arrived.
+                        for (unsigned w = 0; w < nwarps; ++w) released |= release_warp(w);
                     }
                     if (released) continue;
                     // Block barrier: release when every live thread arrived.

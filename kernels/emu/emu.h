@@ -5,7 +5,10 @@
 //
 // Model: the blocks of a launch run one after another; the threads of a block are
 // cooperative fibers (ucontext) on one OS thread that switch only at __syncthreads and
-// warp shuffles. So __shared__ can be a static variable, atomics are plain read-modify-
+// warp shuffles. Two schedules: by default the threads take turns between barriers (near
+// lockstep); with TYPETENSOR_EMU_ORDER=reverse the blocks run last first and each warp,
+// last first, runs as far as it can (through its shuffles, up to the next __syncthreads)
+// before the next warp starts, which exposes a missing barrier that lockstep hides. So __shared__ can be a static variable, atomics are plain read-modify-
 // writes, and a barrier is a point where the scheduler waits for every live thread of the
 // block (or of the warp, for shuffles) to arrive. What this cannot show: the GPU's memory
 // model, timing, and device-compiler differences (transcendental functions come from the

@@ -19,5 +19,9 @@ export CUDA_LIBRARY_PATH=$root/target/cuda-stub
 # libcuda, but keep the tools' environment plain).
 tests=(--test devices --test gradcheck)
 cargo test --features cuda "${tests[@]}" --no-run
-LD_LIBRARY_PATH=$root/target/cuda-emu/driver/lib64 TYPETENSOR_REQUIRE_CUDA=1 \
-    cargo test --features cuda "${tests[@]}" -- "$@"
+# Both schedules of the emulator (kernels/emu/emu.cpp), as emu_test.sh.
+for order in forward reverse; do
+    echo "emu_rust_test: $order schedule"
+    LD_LIBRARY_PATH=$root/target/cuda-emu/driver/lib64 TYPETENSOR_REQUIRE_CUDA=1 \
+        TYPETENSOR_EMU_ORDER=$order cargo test --features cuda "${tests[@]}" -- "$@"
+done

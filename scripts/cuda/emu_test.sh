@@ -23,4 +23,9 @@ pids+=($!)
 pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid"; done
 "$CXX" -o "$out/emu_tests" "$out"/*.o
+# Both schedules (kernels/emu/emu.cpp): near lockstep, then each warp as far ahead as it can
+# go, last block first. A kernel right on a GPU passes both; a missing barrier fails one.
+echo "emu_test: lockstep schedule"
 "$out/emu_tests"
+echo "emu_test: reverse, warp-greedy schedule"
+TYPETENSOR_EMU_ORDER=reverse "$out/emu_tests"
