@@ -137,10 +137,13 @@ impl<E: FloatDtype, D: Device> Optimizer<E, D> for Adam<E, D> {
                     max_exp_avg_sq: None,
                 })
             },
-            |st, device, n, param, grad| {
+            |st, device, n| {
                 if amsgrad && st.max_exp_avg_sq.is_none() {
                     st.max_exp_avg_sq = Some(device.alloc_filled(n, E::zero())?);
                 }
+                Ok(())
+            },
+            |st, device, n, param, grad| {
                 // Python floats, as `_single_tensor_adam` computes them. `black_box` keeps
                 // these calls to the C library's `pow`, the function Python's `**` calls:
                 // LLVM would turn `pow(x, 0.5)` into `sqrt(x)`, which rounds differently.

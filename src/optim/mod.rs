@@ -92,9 +92,10 @@ pub use sgd::SGD;
 pub trait Optimizer<E: FloatDtype = f32, D: Device = Cpu> {
     /// `optimizer.step()`, returning errors: the hyper-parameters are invalid (PyTorch's
     /// constructor `ValueError`s), or `model` is not the model this optimizer's state was
-    /// created for. Both are found before anything changes. (A device failure part-way,
-    /// such as running out of memory for a new state buffer, can leave the parameters before
-    /// it updated and those after it not.)
+    /// created for; or the device failed. Checks and allocations (running out of memory
+    /// for a state buffer or a copy) come before any parameter changes, so such an error
+    /// leaves the model as it was; only a kernel failing part-way through the updates (a
+    /// device fault) can leave some parameters updated and the rest not.
     fn try_step<M: Parameters<E, D> + ?Sized>(&mut self, model: &mut M) -> Result<()>;
 
     /// `optimizer.step()`: updates every parameter of `model` that has a gradient. Panics
@@ -302,15 +303,20 @@ impl<T> ParamStates<T> {
         Ok(())
     }
 
-    /// One optimizer step over `model`: checks the model and every gradient's shape, then
-    /// for each parameter with a gradient creates its state with `init(device, numel)` if
-    /// it has none and runs `update(state, device, numel, param, grad)` on contiguous,
-    /// uniquely owned parameter storage. Nothing changes if a check fails.
+    /// One optimizer step over `model`, in two phases so that a failure leaves the model and
+    /// the optimizer as a retry needs them. First every check and every allocation: the
+    /// model and each gradient's shape, the state of each parameter with a gradient
+    /// (`init(device, numel)` if it has none, then `grow(state, device, numel)` for buffers a
+    /// later-enabled feature needs) and contiguous, uniquely owned storage for its values.
+    /// An error there restores every parameter as it was (new state buffers are kept: they
+    /// hold what a fresh state holds). Then `update(state, device, numel, param, grad)` runs
+    /// for each; only a failing kernel launch (a device fault) can stop that part-way.
     pub(crate) fn step<E, D, M>(
         &mut self,
         optimizer: &str,
         model: &mut M,
         mut init: impl FnMut(&D, usize) -> Result<T>,
+        mut grow: impl FnMut(&mut T, &D, usize) -> Result<()>,
         mut update: impl FnMut(&mut T, &D, usize, &mut D::Storage<E>, &D::Storage<E>) -> Result<()>,
     ) -> Result<()>
     where
@@ -343,35 +349,76 @@ impl<T> ParamStates<T> {
                 })
                 .collect()
         });
-        for ((p, grad), slot) in params.iter_mut().zip(grads).zip(slots) {
+        let mut ready = Vec::new();
+        for ((p, grad), slot) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
             let Some(grad) = grad else {
                 continue;
             };
-            update_in_place(&mut *p.tensor, grad, |device, numel, value, grad| {
-                let state = match &mut slot.state {
-                    Some(s) => s,
-                    None => slot.state.insert(init(device, numel)?),
+            let (device, numel) = (grad.device.clone(), grad.dims().numel());
+            let prepared = (|| {
+                let state = match slot.state.take() {
+                    Some(s) => slot.state.insert(s),
+                    None => slot.state.insert(init(&device, numel)?),
                 };
-                update(state, device, numel, value, grad)
-            })?;
+                grow(state, &device, numel)?;
+                Ok((state, take_values(&mut *p.tensor, grad)?))
+            })();
+            match prepared {
+                Ok((state, values)) => ready.push((state, values)),
+                Err(e) => {
+                    for (_, values) in ready {
+                        values.put_back();
+                    }
+                    return Err(e);
+                }
+            }
         }
-        Ok(())
+        let mut result = Ok(());
+        for (state, mut v) in ready {
+            if result.is_ok() {
+                // `make_mut` never copies here: `take_values` made `value` the only owner.
+                let value = Arc::make_mut(&mut v.value);
+                result = update(state, &v.device, v.numel, value, &v.grad);
+            }
+            v.put_back();
+        }
+        result
     }
 }
 
-/// Runs `kernel(device, numel, param, grad)` on the parameter's values as contiguous
-/// storage owned by nobody else, then stores them back with `set_raw_value` (same leaf, same
-/// gradient, nothing recorded). The storage is written in place when the parameter is its
-/// only owner and already dense; it is copied first when it is shared (with a clone of the
-/// tensor, or with an autograd graph that is still alive and saved it for its backward)
-/// or strided, which is copy-on-write: the sharers keep the old values.
-fn update_in_place<E: FloatDtype, D: Device>(
-    param: &mut dyn AnyParam<E, D>,
+/// A parameter's values taken out for an in-place update: contiguous from offset 0 and owned
+/// by nobody else, with its gradient likewise contiguous. Meanwhile the parameter holds its
+/// gradient's storage (same dims), so that it does not share the values it will get back.
+struct Taken<'p, E: FloatDtype, D: Device> {
+    param: &'p mut dyn AnyParam<E, D>,
+    /// Its only owner (so writing it in place never copies).
+    value: Arc<D::Storage<E>>,
+    layout: Layout,
+    grad: Arc<D::Storage<E>>,
+    device: D,
+    numel: usize,
+}
+
+impl<E: FloatDtype, D: Device> Taken<'_, E, D> {
+    /// Gives the parameter its values back (same leaf, same gradient, nothing recorded).
+    fn put_back(self) {
+        self.param.set_raw_value(Raw {
+            storage: self.value,
+            layout: self.layout,
+            device: self.device,
+        });
+    }
+}
+
+/// Takes `param`'s values for [`Taken`]. The storage is moved out when the parameter is its
+/// only owner and already dense; it is copied when it is shared (with a clone of the tensor,
+/// or with an autograd graph that is still alive and saved it for its backward) or strided,
+/// which is copy-on-write: the sharers keep the old values. On an error `param` is as it was.
+fn take_values<'p, E: FloatDtype, D: Device>(
+    param: &'p mut dyn AnyParam<E, D>,
     grad: Raw<E, D>,
-    kernel: impl FnOnce(&D, usize, &mut D::Storage<E>, &D::Storage<E>) -> Result<()>,
-) -> Result<()> {
+) -> Result<Taken<'p, E, D>> {
     let dims = param.dims();
-    let numel = dims.numel();
     let device = grad.device.clone();
     let dense = |l: &Layout| l.is_contiguous() && l.offset() == 0;
     let grad_storage = if dense(&grad.layout) {
@@ -379,23 +426,38 @@ fn update_in_place<E: FloatDtype, D: Device>(
     } else {
         Arc::new(device.contiguous(&grad.storage, &grad.layout)?)
     };
-    let mut value = param.raw_value();
-    // The parameter lets go of its storage while the kernel runs (it holds the gradient's
-    // meanwhile, same dims), so that `value` is the only owner unless someone else shares it.
+    let Raw {
+        mut storage,
+        layout,
+        ..
+    } = param.raw_value();
     param.set_raw_value(grad);
-    let result = (|| {
-        if !dense(&value.layout) {
-            let s = device.contiguous(&value.storage, &value.layout)?;
-            value = Raw::new(s, dims, device.clone());
+    if dense(&layout) && Arc::get_mut(&mut storage).is_some() {
+        return Ok(Taken {
+            param,
+            value: storage,
+            layout,
+            grad: grad_storage,
+            device,
+            numel: dims.numel(),
+        });
+    }
+    match device.contiguous(&storage, &layout) {
+        Ok(value) => Ok(Taken {
+            param,
+            value: Arc::new(value),
+            layout: Layout::contiguous(dims),
+            grad: grad_storage,
+            device,
+            numel: dims.numel(),
+        }),
+        Err(e) => {
+            param.set_raw_value(Raw {
+                storage,
+                layout,
+                device,
+            });
+            Err(e)
         }
-        kernel(
-            &device,
-            numel,
-            Arc::make_mut(&mut value.storage),
-            &grad_storage,
-        )
-    })();
-    // On an error before the kernel ran, `value` is the untouched original.
-    param.set_raw_value(value);
-    result
+    }
 }

@@ -146,13 +146,16 @@ impl<E: FloatDtype, D: Device> Optimizer<E, D> for RMSprop<E, D> {
                     grad_avg: None,
                 })
             },
-            |st, device, n, param, grad| {
+            |st, device, n| {
                 if with_momentum && st.momentum_buffer.is_none() {
                     st.momentum_buffer = Some(device.alloc_filled(n, E::zero())?);
                 }
                 if centered && st.grad_avg.is_none() {
                     st.grad_avg = Some(device.alloc_filled(n, E::zero())?);
                 }
+                Ok(())
+            },
+            |st, device, n, param, grad| {
                 let grad_avg = if centered { st.grad_avg.as_mut() } else { None };
                 let buf = if with_momentum {
                     st.momentum_buffer.as_mut()

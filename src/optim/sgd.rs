@@ -42,7 +42,15 @@ pub struct SGD<E: FloatDtype = f32, D: Device = Cpu> {
     nesterov: bool,
     maximize: bool,
     /// The momentum buffers, when `momentum != 0`.
-    state: ParamStates<Option<D::Storage<E>>>,
+    state: ParamStates<SgdState<D::Storage<E>>>,
+}
+
+/// One parameter's momentum buffer, created zeroed by the first step with momentum. `fresh`
+/// until a step has used it: that step fills it with the gradient instead (PyTorch:
+/// `if buf is None: buf = grad.clone()`).
+struct SgdState<S> {
+    momentum_buffer: Option<S>,
+    fresh: bool,
 }
 
 impl<E: FloatDtype, D: Device> SGD<E, D> {
@@ -118,26 +126,37 @@ impl<E: FloatDtype, D: Device> Optimizer<E, D> for SGD<E, D> {
             maximize: self.maximize,
             first_step: false,
         };
-        // The state is the momentum buffer, created by the first step with momentum (PyTorch:
-        // `if buf is None: buf = grad.clone()`).
         self.state.step(
             "SGD",
             model,
-            |_: &D, _| Ok(None),
-            |buf, device, n, param, grad| {
-                if !with_momentum {
-                    return device.sgd_step(n, param, grad, None, &scalars);
+            |_: &D, _| {
+                Ok(SgdState {
+                    momentum_buffer: None,
+                    fresh: false,
+                })
+            },
+            |st, device, n| {
+                if with_momentum && st.momentum_buffer.is_none() {
+                    st.momentum_buffer = Some(device.alloc_filled(n, E::zero())?);
+                    st.fresh = true;
                 }
-                let first_step = buf.is_none();
-                let buf = match buf {
-                    Some(b) => b,
-                    None => buf.insert(device.alloc_filled(n, E::zero())?),
+                Ok(())
+            },
+            |st, device, n, param, grad| {
+                let buf = if with_momentum {
+                    st.momentum_buffer.as_mut()
+                } else {
+                    None
                 };
                 let s = SgdScalars {
-                    first_step,
+                    first_step: st.fresh,
                     ..scalars
                 };
-                device.sgd_step(n, param, grad, Some(buf), &s)
+                device.sgd_step(n, param, grad, buf, &s)?;
+                if with_momentum {
+                    st.fresh = false;
+                }
+                Ok(())
             },
         )
     }

@@ -12,8 +12,9 @@
 //!   ulp, not correctly rounded).
 use std::sync::Arc;
 
-use super::{Adam, AdamScalars, OptimKernel, Optimizer, RMSprop, SGD};
+use super::{Adam, AdamScalars, OptimKernel, Optimizer, ParamStates, RMSprop, SGD};
 use crate::device::Cpu;
+use crate::error::Error;
 use crate::nn::{Linear, MSELoss, Module, Param, ParamRef, Parameters, ReLU, Reduction};
 use crate::shape::{Rank1, Rank2};
 use crate::tensor::{Tensor, manual_seed, tensor};
@@ -542,6 +543,62 @@ fn the_update_keeps_identity_and_is_not_recorded() {
     SGD::new(0.5).step(&mut model);
     assert_eq!(snapshot.to_vec(), vec![0.5; 6]);
     assert_eq!(model.a.to_vec(), vec![0.0; 6]);
+}
+
+/// A step that fails while preparing a later parameter (here its state allocation, as an
+/// out-of-memory device would) leaves every parameter as it was: updates start only once
+/// every parameter is ready. The retry then updates each parameter exactly once.
+#[test]
+fn a_failed_preparation_changes_no_parameter() {
+    let mut model = two(1.0, 2.0);
+    set_grads(&model, 0.25, -1.0);
+    let data = model.a.storage.as_ptr();
+    let mut states = ParamStates::<u32>::default();
+    let add_grad = |n: &mut u32, _: &Cpu, _: usize, p: &mut Vec<f32>, g: &Vec<f32>| {
+        *n += 1;
+        p.iter_mut().zip(g).for_each(|(p, g)| *p += g);
+        Ok(())
+    };
+    let mut inits = 0;
+    let failing_second = |_: &Cpu, _: usize| {
+        inits += 1;
+        if inits == 2 {
+            Err(Error::Device("out of memory (simulated)".into()))
+        } else {
+            Ok(0)
+        }
+    };
+    let err = states
+        .step(
+            "Test",
+            &mut model,
+            failing_second,
+            |_, _, _| Ok(()),
+            add_grad,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("simulated"), "{err}");
+    assert_eq!(model.a.to_vec(), vec![1.0; 6]);
+    assert_eq!(model.b.to_vec(), vec![2.0; 37]);
+    assert_eq!(model.a.storage.as_ptr(), data, "its own storage back");
+    assert_eq!(model.a.grad().unwrap().to_vec(), vec![0.25; 6], "grad kept");
+
+    states
+        .step("Test", &mut model, |_, _| Ok(0), |_, _, _| Ok(()), add_grad)
+        .unwrap();
+    assert_eq!(model.a.to_vec(), vec![1.25; 6]);
+    assert_eq!(model.b.to_vec(), vec![1.0; 37]);
+    let steps: Vec<u32> = states
+        .slots
+        .iter()
+        .flatten()
+        .map(|s| s.state.unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [1, 1],
+        "the state made before the failure was kept, once"
+    );
 }
 
 #[test]
