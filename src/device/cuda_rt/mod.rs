@@ -288,9 +288,9 @@ impl<E: Dtype> Drop for CudaStorage<E> {
 }
 
 impl<E: Dtype> Clone for CudaStorage<E> {
-    /// A device-to-device copy. `Clone` cannot return an error, so this is the one place
-    /// that panics on a CUDA failure (out of memory); ops never clone storage themselves
-    /// (copy-on-write clones only shared storage that is about to be written).
+    /// A device-to-device copy. `Clone` cannot return an error, so this panics on a CUDA
+    /// failure (out of memory); the library itself never clones storage (its copy-on-write
+    /// paths, in-place ops and optimizer steps, copy through fallible kernels instead).
     fn clone(&self) -> Self {
         let copy = || -> Result<Self> {
             self.dev.enter()?;
