@@ -378,7 +378,7 @@ impl<T> ParamStates<T> {
             if result.is_ok() {
                 // `make_mut` never copies here: `take_values` made `value` the only owner.
                 let value = Arc::make_mut(&mut v.value);
-                result = update(state, &v.device, v.numel, value, &v.grad);
+                result = update(state, &v.device, v.layout.numel(), value, &v.grad);
             }
             v.put_back();
         }
@@ -396,7 +396,6 @@ struct Taken<'p, E: FloatDtype, D: Device> {
     layout: Layout,
     grad: Arc<D::Storage<E>>,
     device: D,
-    numel: usize,
 }
 
 impl<E: FloatDtype, D: Device> Taken<'_, E, D> {
@@ -432,32 +431,26 @@ fn take_values<'p, E: FloatDtype, D: Device>(
         ..
     } = param.raw_value();
     param.set_raw_value(grad);
-    if dense(&layout) && Arc::get_mut(&mut storage).is_some() {
-        return Ok(Taken {
-            param,
-            value: storage,
-            layout,
-            grad: grad_storage,
-            device,
-            numel: dims.numel(),
-        });
-    }
-    match device.contiguous(&storage, &layout) {
-        Ok(value) => Ok(Taken {
-            param,
-            value: Arc::new(value),
-            layout: Layout::contiguous(dims),
-            grad: grad_storage,
-            device,
-            numel: dims.numel(),
-        }),
-        Err(e) => {
-            param.set_raw_value(Raw {
-                storage,
-                layout,
-                device,
-            });
-            Err(e)
+    let (value, layout) = if dense(&layout) && Arc::get_mut(&mut storage).is_some() {
+        (storage, layout)
+    } else {
+        match device.contiguous(&storage, &layout) {
+            Ok(copy) => (Arc::new(copy), Layout::contiguous(dims)),
+            Err(e) => {
+                param.set_raw_value(Raw {
+                    storage,
+                    layout,
+                    device,
+                });
+                return Err(e);
+            }
         }
-    }
+    };
+    Ok(Taken {
+        param,
+        value,
+        layout,
+        grad: grad_storage,
+        device,
+    })
 }

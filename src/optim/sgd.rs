@@ -153,9 +153,7 @@ impl<E: FloatDtype, D: Device> Optimizer<E, D> for SGD<E, D> {
                     ..scalars
                 };
                 device.sgd_step(n, param, grad, buf, &s)?;
-                if with_momentum {
-                    st.fresh = false;
-                }
+                st.fresh = false;
                 Ok(())
             },
         )
