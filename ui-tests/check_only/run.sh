@@ -5,7 +5,8 @@
 #
 # Copies mm_inner_dim.rs into a standalone crate that depends on this repository by path
 # (under target/, see ../scratch_crate.sh), runs `cargo check` on it, and exits 0 only if the
-# check FAILS in that program with the expected text. Any other outcome exits 1.
+# check FAILS in that program with the expected text and the diagnostic matches
+# mm_inner_dim.stderr. Any other outcome exits 1.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../scratch_crate.sh"
@@ -35,5 +36,16 @@ for pattern in "${expected[@]}"; do
         exit 1
     fi
 done
+
+# The whole diagnostic must also match the snapshot mm_inner_dim.stderr, as trybuild's cases
+# do (paths into this repository written $DIR; TRYBUILD=overwrite rewrites the snapshot).
+diagnostic="$(sed -n '/^error\[E[0-9]*\]/,/^For more information/p' <<<"$out" | sed "s|$UI_ROOT|\$DIR|g")"
+snapshot="$here/mm_inner_dim.stderr"
+if [[ "${TRYBUILD:-}" == overwrite ]]; then
+    printf '%s\n' "$diagnostic" >"$snapshot"
+elif ! diff -u "$snapshot" <(printf '%s\n' "$diagnostic"); then
+    echo "check_only: FAILED: the diagnostic differs from mm_inner_dim.stderr (diff above)" >&2
+    exit 1
+fi
 grep -E -A12 -- '^error\[E[0-9]+\]' <<<"$out" | head -n 14
 echo "check_only: ok: plain cargo check rejects mm_inner_dim.rs with the shapes in the message"
