@@ -11,8 +11,9 @@ use crate::Result;
 use crate::dtype::Dtype;
 use crate::layout::Layout;
 use crate::ops::{
-    arith::BinaryKernel, compare::CompareKernel, copy::CopyKernel, index::IndexKernel,
-    matmul::MatMulKernel, reduce::ReduceKernel, unary::UnaryKernel,
+    arith::BinaryKernel, compare::CompareKernel, conv::ConvKernel, copy::CopyKernel,
+    index::IndexKernel, matmul::MatMulKernel, pool::PoolKernel, reduce::ReduceKernel,
+    unary::UnaryKernel,
 };
 
 pub(crate) mod cpu;
@@ -40,6 +41,8 @@ pub trait Device:
     + IndexKernel
     + MatMulKernel
     + ReduceKernel
+    + ConvKernel
+    + PoolKernel
     + crate::optim::OptimKernel
 {
 }
@@ -53,6 +56,8 @@ impl<D> Device for D where
         + IndexKernel
         + MatMulKernel
         + ReduceKernel
+        + ConvKernel
+        + PoolKernel
         + crate::optim::OptimKernel
 {
 }

@@ -17,9 +17,11 @@ macro_rules! twin_doc {
 
 pub mod arith;
 pub mod compare;
+pub mod conv;
 pub mod copy;
 pub mod index;
 pub mod matmul;
+pub mod pool;
 pub mod reduce;
 pub mod reshape;
 #[cfg(test)]

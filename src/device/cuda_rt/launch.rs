@@ -23,10 +23,12 @@ pub(super) enum Family {
     Matmul,
     Reduce,
     Optim,
+    Conv,
+    Pool,
 }
 
 impl Family {
-    pub(super) const COUNT: usize = 8;
+    pub(super) const COUNT: usize = 10;
 
     pub(super) fn name(self) -> &'static str {
         match self {
@@ -38,6 +40,8 @@ impl Family {
             Family::Matmul => "matmul",
             Family::Reduce => "reduce",
             Family::Optim => "optim",
+            Family::Conv => "conv",
+            Family::Pool => "pool",
         }
     }
 
@@ -52,6 +56,8 @@ impl Family {
             Family::Matmul => include_str!("../../../kernels/ptx/matmul.ptx"),
             Family::Reduce => include_str!("../../../kernels/ptx/reduce.ptx"),
             Family::Optim => include_str!("../../../kernels/ptx/optim.ptx"),
+            Family::Conv => include_str!("../../../kernels/ptx/conv.ptx"),
+            Family::Pool => include_str!("../../../kernels/ptx/pool.ptx"),
         }
     }
 }
@@ -246,6 +252,8 @@ mod tests {
             Family::Matmul,
             Family::Reduce,
             Family::Optim,
+            Family::Conv,
+            Family::Pool,
         ] {
             assert!(f.ptx().contains(".version 8.0"), "{}", f.name());
             assert!(f.ptx().contains(".target sm_80"), "{}", f.name());
