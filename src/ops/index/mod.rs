@@ -4,16 +4,16 @@
 //! sizes), done by typenum inside the rules so that `cargo check` reports a bad offset.
 //! That covers concrete sizes in typenum's map (0..=1024, powers of two, powers of ten…);
 //! `index_select` checks its run-time indices and returns `Err` for one out of range.
-use typenum::{Const, Diff, IsLessOrEqual, Sum, ToUInt, True, U};
 
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::{Dtype, NumDtype};
+use crate::error::Error;
 use crate::layout::Layout;
 use crate::ops::transpose::shape_of;
 use crate::shape::Dims;
 use crate::shape::axis::{DimAt, ReplaceDim};
-use crate::shape::typenum_bridge::{Dim, FromTn, SpecDim};
+use crate::shape::typenum_bridge::{Dim, DimTn, FromTn, SpecDim, TnAdd, TnDim, TnLe, TnSub};
 use crate::shape::{Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
@@ -49,6 +49,24 @@ pub trait IndexKernel: DeviceStorage {
         lsrc: &Layout,
     ) -> Result<Self::Storage<E>>;
 
+    /// Entries `rows` of dimension 0 of `x` (each already known to be `< dims[0]`), into new
+    /// contiguous storage: a mini-batch of a data set. The default uploads the row list and
+    /// runs [`index_select`](Self::index_select); the CPU copies the rows directly.
+    fn gather_rows<E: Dtype>(
+        &self,
+        x: &Self::Storage<E>,
+        l: &Layout,
+        rows: &[usize],
+    ) -> Result<Self::Storage<E>> {
+        let idx: Vec<i64> = rows
+            .iter()
+            .map(|&r| i64::try_from(r).unwrap_or(i64::MAX))
+            .collect();
+        let lidx = Layout::contiguous(Dims::from_array([idx.len()]));
+        let idx = self.upload(idx)?;
+        self.index_select(x, l, 0, &idx, &lidx)
+    }
+
     /// `a` followed by `b` along `axis` (all other dims equal), into new contiguous storage.
     fn cat<E: Dtype>(
         &self,
@@ -80,10 +98,10 @@ impl<S, const AX: usize, const START: usize, const LEN: usize> Narrow<AX, START,
 where
     S: DimAt<AX> + ReplaceDim<AX, Dim<LEN>>,
     <S as DimAt<AX>>::Dim: SpecDim,
-    Const<START>: ToUInt,
-    Const<LEN>: ToUInt,
-    U<START>: std::ops::Add<U<LEN>>,
-    Sum<U<START>, U<LEN>>: IsLessOrEqual<TnAt<S, AX>, Output = True>,
+    Dim<START>: DimTn,
+    Dim<LEN>: DimTn,
+    TnDim<START>: TnAdd<TnDim<LEN>>,
+    <TnDim<START> as TnAdd<TnDim<LEN>>>::Out: TnLe<TnAt<S, AX>>,
 {
     type Out = <S as ReplaceDim<AX, Dim<LEN>>>::Out;
 }
@@ -100,16 +118,17 @@ pub trait SliceFrom<const AX: usize, const START: usize>: Shape {
     type Out: Shape;
 }
 
-type Rest<S, const AX: usize, const START: usize> = <Diff<TnAt<S, AX>, U<START>> as FromTn>::Dim;
+type Rest<S, const AX: usize, const START: usize> =
+    <<TnAt<S, AX> as TnSub<TnDim<START>>>::Out as FromTn>::Dim;
 
 #[diagnostic::do_not_recommend]
 impl<S, const AX: usize, const START: usize> SliceFrom<AX, START> for S
 where
     S: DimAt<AX>,
     <S as DimAt<AX>>::Dim: SpecDim,
-    Const<START>: ToUInt,
-    TnAt<S, AX>: std::ops::Sub<U<START>>,
-    Diff<TnAt<S, AX>, U<START>>: FromTn,
+    Dim<START>: DimTn,
+    TnAt<S, AX>: TnSub<TnDim<START>>,
+    <TnAt<S, AX> as TnSub<TnDim<START>>>::Out: FromTn,
     S: ReplaceDim<AX, Rest<S, AX, START>>,
 {
     type Out = <S as ReplaceDim<AX, Rest<S, AX, START>>>::Out;
@@ -127,7 +146,7 @@ pub trait Cat<R: Shape, const AX: usize>: Shape {
 }
 
 /// Dimension `X` joined with `K` more entries, back as a `Dim<..>`.
-type Joined<const X: usize, const K: usize> = <Sum<U<X>, U<K>> as FromTn>::Dim;
+type Joined<const X: usize, const K: usize> = <<TnDim<X> as TnAdd<TnDim<K>>>::Out as FromTn>::Dim;
 
 // One impl per rank and axis rather than a blanket one over `DimAt`: an axis past the rank
 // then finds no impl and is reported once, with the rule's message.
@@ -136,10 +155,10 @@ macro_rules! cat_impl {
         #[diagnostic::do_not_recommend]
         impl<$(const $d: usize,)+ const K: usize> Cat<$rank<$($r),+>, $ax> for $rank<$($d),+>
         where
-            Const<$x>: ToUInt,
-            Const<K>: ToUInt,
-            U<$x>: std::ops::Add<U<K>>,
-            Sum<U<$x>, U<K>>: FromTn,
+            Dim<$x>: DimTn,
+            Dim<K>: DimTn,
+            TnDim<$x>: TnAdd<TnDim<K>>,
+            <TnDim<$x> as TnAdd<TnDim<K>>>::Out: FromTn,
             $rank<$($d),+>: ReplaceDim<$ax, Joined<$x, K>>,
         {
             type Out = <$rank<$($d),+> as ReplaceDim<$ax, Joined<$x, K>>>::Out;
@@ -172,6 +191,23 @@ impl<R: Shape, const AX: usize> Cat<R, AX> for ShapeProbe {
     type Out = ShapeProbe;
 }
 
+/// Checks at run time that `len` entries from `start` fit dimension `ax` (the rules check
+/// static sizes at compile time; a [`DYN`](crate::DYN) size is only known here).
+fn check_range(op: &'static str, dims: Dims, ax: usize, start: usize, len: usize) -> Result<()> {
+    let size = dims[ax];
+    if start.checked_add(len).is_some_and(|end| end <= size) {
+        return Ok(());
+    }
+    let mut want = dims.as_slice().to_vec();
+    want[ax] = start.saturating_add(len);
+    Err(Error::IncompatibleShapes {
+        op,
+        lhs: dims.as_slice().to_vec(),
+        rhs: want,
+        rule: "the range runs past the end of a run-time dimension (the right shape shows the end it needs)",
+    })
+}
+
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// `x.narrow(AX, START, LEN)`: `LEN` entries of dimension `AX` from `START`, no copy.
     ///
@@ -187,8 +223,25 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: Narrow<AX, START, LEN>,
     {
+        expect_device(self.try_narrow::<AX, START, LEN>())
+    }
+
+    /// [`narrow`](Self::narrow), with a range past the end of a run-time
+    /// ([`DYN`](crate::DYN)) dimension returned as `Err` (a static one is a compile error).
+    pub fn try_narrow<const AX: usize, const START: usize, const LEN: usize>(
+        &self,
+    ) -> Result<Tensor<<S as Narrow<AX, START, LEN>>::Out, E, D>>
+    where
+        S: Narrow<AX, START, LEN>,
+    {
+        check_range("narrow", self.dims(), AX, START, LEN)?;
         let layout = self.layout.narrow(AX, START, LEN);
-        backward::record_narrow(self.view_as(shape_of(&layout), layout), self, AX, START)
+        Ok(backward::record_narrow(
+            self.view_as(shape_of(&layout), layout),
+            self,
+            AX,
+            START,
+        ))
     }
 
     /// `x[START:]` along dimension `AX`, no copy. The lesson's `x[1:, 1:]` is
@@ -206,9 +259,26 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: SliceFrom<AX, START>,
     {
-        let len = self.dims()[AX] - START;
-        let layout = self.layout.narrow(AX, START, len);
-        backward::record_narrow(self.view_as(shape_of(&layout), layout), self, AX, START)
+        expect_device(self.try_slice_from::<AX, START>())
+    }
+
+    /// [`slice_from`](Self::slice_from), with a start past the end of a run-time
+    /// ([`DYN`](crate::DYN)) dimension returned as `Err` (a static one is a compile error).
+    pub fn try_slice_from<const AX: usize, const START: usize>(
+        &self,
+    ) -> Result<Tensor<<S as SliceFrom<AX, START>>::Out, E, D>>
+    where
+        S: SliceFrom<AX, START>,
+    {
+        let dims = self.dims();
+        check_range("slice_from", dims, AX, START, 0)?;
+        let layout = self.layout.narrow(AX, START, dims[AX] - START);
+        Ok(backward::record_narrow(
+            self.view_as(shape_of(&layout), layout),
+            self,
+            AX,
+            START,
+        ))
     }
 
     /// `torch.cat([x, y], dim=AX)`.
@@ -238,6 +308,16 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: Cat<R, AX>,
     {
+        let (da, db) = (self.dims(), other.dims());
+        let fits = (0..da.rank()).all(|i| i == AX || da[i] == db[i]);
+        if !fits {
+            return Err(Error::IncompatibleShapes {
+                op: "cat",
+                lhs: da.as_slice().to_vec(),
+                rhs: db.as_slice().to_vec(),
+                rule: "tensors to concatenate must match in every dimension but the joined one",
+            });
+        }
         let storage = self.device.cat(
             &self.storage,
             &self.layout,
@@ -273,7 +353,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
             self.device
                 .index_select(&self.storage, &self.layout, AX, &idx.storage, &idx.layout)?;
         let mut dims = self.dims().as_slice().to_vec();
-        dims[AX] = K;
+        dims[AX] = idx.dims()[0];
         let layout = Layout::contiguous(Dims::new(&dims).unwrap_or(self.dims()));
         let out = Tensor::from_storage(storage, shape_of(&layout), self.device.clone());
         Ok(backward::record_index_select(out, self, AX, idx.raw()))
