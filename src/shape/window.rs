@@ -19,21 +19,20 @@
 //! run time).
 use std::ops::{Add, Div, Mul, Sub};
 
-use typenum::{
-    Cmp, Compare, Const, Diff, Equal, Greater, Max, Maximum, Prod, Quot, Sum, ToUInt, U, U1, U2,
-};
+use typenum::{Cmp, Compare, Diff, Equal, Greater, Max, Maximum, Prod, Quot, Sum, U1, U2};
 
-use super::typenum_bridge::FromTn;
+use super::typenum_bridge::{Dim, DimTn, FromTn, KnownDim, TnDim};
 
 /// The type the window rules are implemented for: their parameters are all in the trait, so
 /// that messages can print them in decimal.
 #[derive(Clone, Copy, Debug)]
 pub struct Sizes;
 
-/// A size that check-time shape arithmetic can see.
+/// A size that check-time shape arithmetic can see: in the table of [`DimTn`], and not a
+/// run-time [`DYN`](crate::DYN) (spatial sizes, channels and kernel parameters are static).
 #[diagnostic::on_unimplemented(
     message = "the size {N} is outside check-time shape arithmetic",
-    label = "a size that is generic, or outside 0..=1024, the powers of two (and one less), the powers of ten and 3600",
+    label = "a size that is generic, run-time (`DYN`), or outside 0..=1024, the powers of two (and one less), the powers of ten and 3600",
     note = "`cargo check` computes window and flatten sizes with typenum, whose map from sizes to types covers 0..=1024, powers of two (and one less), powers of ten and 3600"
 )]
 pub trait CheckTimeSize<const N: usize> {
@@ -44,9 +43,10 @@ pub trait CheckTimeSize<const N: usize> {
 #[diagnostic::do_not_recommend]
 impl<const N: usize> CheckTimeSize<N> for Sizes
 where
-    Const<N>: ToUInt,
+    Dim<N>: DimTn,
+    TnDim<N>: KnownDim,
 {
-    type Tn = U<N>;
+    type Tn = TnDim<N>;
 }
 
 /// `N` as a typenum number (through [`CheckTimeSize`], whose message names `N`).
@@ -283,7 +283,6 @@ pub const fn conv_out_size(h: usize, k: usize, s: usize, p: usize, d: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shape::typenum_bridge::Dim;
 
     fn out<
         const H: usize,

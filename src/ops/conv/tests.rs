@@ -415,3 +415,23 @@ fn kernels_refuse_bad_geometry() {
             .is_err()
     );
 }
+
+#[test]
+fn a_run_time_batch_passes_through() {
+    use crate::DYN;
+    manual_seed(12);
+    let x = Tensor::<Rank4<3, 2, 8, 7>, f64>::randn();
+    let w = Tensor::<Rank4<4, 2, 3, 3>, f64>::randn();
+    let b = Tensor::<Rank1<4>, f64>::randn();
+    let xd = Tensor::<Rank4<DYN, 2, 8, 7>, f64>::from_vec_dims(x.to_vec(), &[3, 2, 8, 7]).unwrap();
+    let y: Tensor<Rank4<DYN, 4, 4, 4>, f64> = xd.conv2d_with(&w, Some(&b), ConvOpts::<2, 1>);
+    assert_eq!(y.shape(), [3, 4, 4, 4]);
+    assert_eq!(
+        y.to_vec(),
+        x.conv2d_with(&w, Some(&b), ConvOpts::<2, 1>).to_vec()
+    );
+    let s = Tensor::<Rank3<DYN, 2, 9>, f64>::from_vec_dims(vec![0.5; 5 * 18], &[5, 2, 9]).unwrap();
+    let w1 = Tensor::<Rank3<3, 2, 4>, f64>::ones();
+    let z: Tensor<Rank3<DYN, 3, 6>, f64> = s.conv1d(&w1, None);
+    assert_eq!(z.shape(), [5, 3, 6]);
+}

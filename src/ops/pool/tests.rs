@@ -295,3 +295,18 @@ fn strided_views_pool_in_place() {
         c.adaptive_avg_pool2d::<2, 1>().to_vec()
     );
 }
+
+#[test]
+fn a_run_time_batch_passes_through() {
+    use crate::DYN;
+    manual_seed(13);
+    let x = Tensor::<Rank4<3, 2, 8, 7>>::randn();
+    let xd = Tensor::<Rank4<DYN, 2, 8, 7>>::from_vec_dims(x.to_vec(), &[3, 2, 8, 7]).unwrap();
+    let m: Tensor<Rank4<DYN, 2, 4, 3>> = xd.max_pool2d::<2>();
+    assert_eq!(m.shape(), [3, 2, 4, 3]);
+    assert_eq!(m.to_vec(), x.max_pool2d::<2>().to_vec());
+    let a: Tensor<Rank4<DYN, 2, 4, 4>> = xd.avg_pool2d_with(PoolOpts::<3, 2, 1>);
+    assert_eq!(a.to_vec(), x.avg_pool2d_with(PoolOpts::<3, 2, 1>).to_vec());
+    let p: Tensor<Rank4<DYN, 2, 1, 1>> = xd.adaptive_avg_pool2d::<1, 1>();
+    assert_eq!(p.shape(), [3, 2, 1, 1]);
+}
