@@ -1,18 +1,22 @@
 //! `torch.nn`: modules with typed `forward`, parameters, losses, initialisation, and
 //! saving/loading weights as safetensors.
 mod activation;
+mod conv;
 pub mod init;
 mod linear;
 mod loss;
 mod params;
+mod pool;
 mod safetensors;
 mod sequential;
 mod to_device;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
+pub use conv::{Channels, Conv1d, Conv2d};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use params::{AnyParam, Param, ParamRef, Parameters, prefixed, prefixed_ref};
+pub use pool::{AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d};
 pub use safetensors::{from_bytes, load, save, to_bytes};
 pub use sequential::{Chain, Features, Follows, Input, Sequential};
 pub use to_device::ToDevice;

@@ -234,6 +234,56 @@ where
 {
 }
 
+/// The weight shapes of a convolution layer with `IN` input channels, `OUT` output
+/// channels and `G` groups: `[OUT, IN / G, KH, KW]` (2-D) and `[OUT, IN / G, K]` (1-D), as
+/// PyTorch lays them out. Exists when `G` divides both channel counts.
+pub trait ConvWeight<const IN: usize, const OUT: usize, const G: usize> {
+    /// `IN / G`.
+    const PER_GROUP: usize;
+    /// A 2-D layer's weight, `Rank4<OUT, IN / G, KH, KW>`.
+    type W2d<const KH: usize, const KW: usize>: Shape;
+    /// A 1-D layer's weight, `Rank3<OUT, IN / G, K>`.
+    type W1d<const K: usize>: Shape;
+}
+
+impl<const IN: usize, const OUT: usize, const G: usize, const CG: usize> ConvWeight<IN, OUT, G>
+    for Sizes
+where
+    Sizes: GroupOutputs<OUT, G> + GroupSplit<IN, G, Dim = Dim<CG>> + GroupChannels<IN, CG, G>,
+{
+    const PER_GROUP: usize = CG;
+    type W2d<const KH: usize, const KW: usize> = Rank4<OUT, CG, KH, KW>;
+    type W1d<const K: usize> = Rank3<OUT, CG, K>;
+}
+
+/// `C / G` as a `Dim` (whether `G` divides `C` is [`GroupChannels`]' check).
+#[diagnostic::on_unimplemented(
+    message = "{C} input channels do not split into {G} group(s)",
+    label = "the input channels must be a multiple of the groups (at least 1)"
+)]
+pub trait GroupSplit<const C: usize, const G: usize> {
+    /// `Dim<C / G>`.
+    type Dim;
+}
+
+#[diagnostic::do_not_recommend]
+impl<const C: usize, const G: usize> GroupSplit<C, G> for Sizes
+where
+    Sizes: CheckTimeSize<C> + CheckTimeSize<G>,
+    Tn<G>: typenum::NonZero,
+    Tn<C>: std::ops::Div<Tn<G>>,
+    typenum::Quot<Tn<C>, Tn<G>>: crate::shape::typenum_bridge::FromTn,
+{
+    type Dim = <typenum::Quot<Tn<C>, Tn<G>> as crate::shape::typenum_bridge::FromTn>::Dim;
+}
+
+/// The 2-D weight shape of a layer: `Rank4<OUT, IN / G, K, K>`.
+pub type Conv2dWeight<const IN: usize, const OUT: usize, const K: usize, const G: usize = 1> =
+    <Sizes as ConvWeight<IN, OUT, G>>::W2d<K, K>;
+/// The 1-D weight shape of a layer: `Rank3<OUT, IN / G, K>`.
+pub type Conv1dWeight<const IN: usize, const OUT: usize, const K: usize, const G: usize = 1> =
+    <Sizes as ConvWeight<IN, OUT, G>>::W1d<K>;
+
 /// Shapes a `conv2d` takes (`Self`, the input; `W`, the weight) and gives.
 #[diagnostic::on_unimplemented(
     message = "cannot convolve an input of shape `{Self}` with a weight of shape `{W}` (stride {S}, padding {P}, dilation {D}, groups {G})",
