@@ -1571,36 +1571,36 @@ fn grad_conv2d<D: Device>(d: &D) {
     gradcheck_conv(
         d,
         "conv2d",
-        |x: &T<Rank4<2, 2, 5, 5>, D>, w: &T<Rank4<3, 2, 3, 3>, D>, b: &T<Rank1<3>, D>| {
+        |x: &T<Rank4<2, 2, 4, 4>, D>, w: &T<Rank4<2, 2, 3, 3>, D>, b: &T<Rank1<2>, D>| {
             x.conv2d(w, Some(b))
         },
     );
     gradcheck_conv(
         d,
         "conv2d stride 2 padding 1",
-        |x: &T<Rank4<2, 2, 5, 4>, D>, w: &T<Rank4<2, 2, 3, 2>, D>, b: &T<Rank1<2>, D>| {
+        |x: &T<Rank4<1, 2, 5, 4>, D>, w: &T<Rank4<2, 2, 3, 2>, D>, b: &T<Rank1<2>, D>| {
             x.conv2d_with(w, Some(b), ConvOpts::<2, 1>)
         },
     );
     gradcheck_conv(
         d,
         "conv2d dilation 2",
-        |x: &T<Rank4<1, 2, 6, 6>, D>, w: &T<Rank4<2, 2, 2, 2>, D>, b: &T<Rank1<2>, D>| {
+        |x: &T<Rank4<1, 1, 5, 5>, D>, w: &T<Rank4<2, 1, 2, 2>, D>, b: &T<Rank1<2>, D>| {
             x.conv2d_with(w, Some(b), ConvOpts::<1, 1, 2>)
         },
     );
     gradcheck_conv(
         d,
         "conv2d groups 2",
-        |x: &T<Rank4<2, 4, 4, 4>, D>, w: &T<Rank4<4, 2, 2, 2>, D>, b: &T<Rank1<4>, D>| {
+        |x: &T<Rank4<1, 4, 3, 3>, D>, w: &T<Rank4<4, 2, 2, 2>, D>, b: &T<Rank1<4>, D>| {
             x.conv2d_with(w, Some(b), ConvOpts::<1, 0, 1, 2>)
         },
     );
     gradcheck_conv(
         d,
         "conv2d unbatched, depthwise, strided",
-        |x: &T<Rank3<3, 5, 5>, D>, w: &T<Rank4<3, 1, 3, 3>, D>, b: &T<Rank1<3>, D>| {
-            x.conv2d_with(w, Some(b), ConvOpts::<2, 1, 1, 3>)
+        |x: &T<Rank3<2, 5, 5>, D>, w: &T<Rank4<2, 1, 3, 3>, D>, b: &T<Rank1<2>, D>| {
+            x.conv2d_with(w, Some(b), ConvOpts::<2, 1, 1, 2>)
         },
     );
 }
@@ -1611,7 +1611,7 @@ fn grad_conv1d<D: Device>(d: &D) {
     gradcheck_conv(
         d,
         "conv1d",
-        |x: &T<Rank3<2, 3, 7>, D>, w: &T<Rank3<2, 3, 3>, D>, b: &T<Rank1<2>, D>| {
+        |x: &T<Rank3<2, 2, 7>, D>, w: &T<Rank3<2, 2, 3>, D>, b: &T<Rank1<2>, D>| {
             x.conv1d_with(w, Some(b), ConvOpts::<2, 1, 2>)
         },
     );
@@ -1631,20 +1631,20 @@ fn grad_max_pool2d<D: Device>(d: &D) {
     check_op1(
         d,
         "max_pool2d",
-        &distinct::<Rank4<2, 2, 4, 5>>(),
-        |x: &T<Rank4<2, 2, 4, 5>, D>| x.max_pool2d::<2>(),
+        &distinct::<Rank4<1, 2, 4, 5>>(),
+        |x: &T<Rank4<1, 2, 4, 5>, D>| x.max_pool2d::<2>(),
     );
     check_op1(
         d,
         "max_pool2d 3/2/1 overlapping",
-        &distinct::<Rank3<2, 5, 5>>(),
-        |x: &T<Rank3<2, 5, 5>, D>| x.max_pool2d_with(PoolOpts::<3, 2, 1>),
+        &distinct::<Rank3<1, 5, 5>>(),
+        |x: &T<Rank3<1, 5, 5>, D>| x.max_pool2d_with(PoolOpts::<3, 2, 1>),
     );
     check_op1(
         d,
         "max_pool2d dilated",
-        &distinct::<Rank4<1, 2, 6, 5>>(),
-        |x: &T<Rank4<1, 2, 6, 5>, D>| x.max_pool2d_with(PoolOpts::<2, 1, 1, 2>),
+        &distinct::<Rank4<1, 1, 6, 5>>(),
+        |x: &T<Rank4<1, 1, 6, 5>, D>| x.max_pool2d_with(PoolOpts::<2, 1, 1, 2>),
     );
 }
 
@@ -1654,14 +1654,14 @@ fn grad_avg_pool2d<D: Device>(d: &D) {
     check_op1(
         d,
         "avg_pool2d",
-        &randn::<Rank4<2, 2, 4, 5>>(),
-        |x: &T<Rank4<2, 2, 4, 5>, D>| x.avg_pool2d::<2>(),
+        &randn::<Rank4<1, 2, 4, 5>>(),
+        |x: &T<Rank4<1, 2, 4, 5>, D>| x.avg_pool2d::<2>(),
     );
     check_op1(
         d,
         "avg_pool2d 3/2/1",
-        &randn::<Rank3<2, 5, 6>>(),
-        |x: &T<Rank3<2, 5, 6>, D>| x.avg_pool2d_with(PoolOpts::<3, 2, 1>),
+        &randn::<Rank3<1, 5, 6>>(),
+        |x: &T<Rank3<1, 5, 6>, D>| x.avg_pool2d_with(PoolOpts::<3, 2, 1>),
     );
 }
 
@@ -1670,14 +1670,14 @@ fn grad_adaptive_avg_pool2d<D: Device>(d: &D) {
     check_op1(
         d,
         "adaptive_avg_pool2d 5x7 -> 3x2",
-        &randn::<Rank4<2, 2, 5, 7>>(),
-        |x: &T<Rank4<2, 2, 5, 7>, D>| x.adaptive_avg_pool2d::<3, 2>(),
+        &randn::<Rank4<1, 2, 5, 7>>(),
+        |x: &T<Rank4<1, 2, 5, 7>, D>| x.adaptive_avg_pool2d::<3, 2>(),
     );
     check_op1(
         d,
         "adaptive_avg_pool2d 3x2 -> 4x5",
-        &randn::<Rank3<2, 3, 2>>(),
-        |x: &T<Rank3<2, 3, 2>, D>| x.adaptive_avg_pool2d::<4, 5>(),
+        &randn::<Rank3<1, 3, 2>>(),
+        |x: &T<Rank3<1, 3, 2>, D>| x.adaptive_avg_pool2d::<4, 5>(),
     );
 }
 

@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::layout::Layout;
 use crate::shape::typenum_bridge::Dim;
 use crate::shape::window::{CheckTimeSize, ConvOut, Sizes, Tn, conv_out_size};
-use crate::shape::{Dims, Rank1, Rank2, Rank3, Rank4, Shape};
+use crate::shape::{Dims, Rank0, Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe, ShapeProbe2};
 use crate::tensor::{Tensor, expect_device};
 
 mod backward;
@@ -200,37 +200,63 @@ pub trait ConvKernel: DeviceStorage {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConvOpts<const S: usize = 1, const P: usize = 0, const D: usize = 1, const G: usize = 1>;
 
-/// `C` input channels go into `G` groups of `CG` (the weight's dimension 1).
+/// The typenum comparisons behind [`GroupChannels`] and [`GroupOutputs`] (total for sizes
+/// that pass [`CheckTimeSize`], so that a failed check is reported as the check).
+#[doc(hidden)]
+pub trait GroupArith<const C: usize, const CG: usize, const OC: usize, const G: usize> {
+    /// `CG · G` compared with `C`: `Equal` when the channels split.
+    type Inputs;
+    /// `(OC mod max(G, 1)` compared with 0, `G` compared with 0`): `(Equal, Greater)` when
+    /// the outputs split into at least one group.
+    type Outputs;
+}
+
+impl<const C: usize, const CG: usize, const OC: usize, const G: usize> GroupArith<C, CG, OC, G>
+    for Sizes
+where
+    Sizes: CheckTimeSize<C> + CheckTimeSize<CG> + CheckTimeSize<OC> + CheckTimeSize<G>,
+    Tn<CG>: std::ops::Mul<Tn<G>>,
+    typenum::Prod<Tn<CG>, Tn<G>>: typenum::Cmp<Tn<C>>,
+    Tn<G>: typenum::Max<typenum::U1> + typenum::Cmp<typenum::U0>,
+    Tn<OC>: std::ops::Rem<typenum::Maximum<Tn<G>, typenum::U1>>,
+    typenum::Mod<Tn<OC>, typenum::Maximum<Tn<G>, typenum::U1>>: typenum::Cmp<typenum::U0>,
+{
+    type Inputs = typenum::Compare<typenum::Prod<Tn<CG>, Tn<G>>, Tn<C>>;
+    type Outputs = (
+        typenum::Compare<typenum::Mod<Tn<OC>, typenum::Maximum<Tn<G>, typenum::U1>>, typenum::U0>,
+        typenum::Compare<Tn<G>, typenum::U0>,
+    );
+}
+
+/// `C` input channels go into `G` groups of `CG` (the weight's dimension 1): implemented for
+/// typenum's `Equal`, the outcome of comparing `CG · G` with `C`.
 #[diagnostic::on_unimplemented(
     message = "an input with {C} channels does not fit a weight made for {CG} channels per group in {G} group(s)",
     label = "the weight's dimension 1 times the groups must equal the input's channels",
     note = "a convolution's weight is [OUT, IN / groups, KH, KW] (PyTorch's layout)"
 )]
 pub trait GroupChannels<const C: usize, const CG: usize, const G: usize> {}
+impl<const C: usize, const CG: usize, const G: usize> GroupChannels<C, CG, G> for typenum::Equal {}
 
-#[diagnostic::do_not_recommend]
-impl<const C: usize, const CG: usize, const G: usize> GroupChannels<C, CG, G> for Sizes
-where
-    Sizes: CheckTimeSize<C> + CheckTimeSize<CG> + CheckTimeSize<G>,
-    Tn<CG>: std::ops::Mul<Tn<G>>,
-    typenum::Prod<Tn<CG>, Tn<G>>: typenum::Same<Tn<C>>,
-{
-}
-
-/// `OC` output channels split evenly into `G` groups.
+/// `OC` output channels split evenly into `G` groups, `G` at least 1: implemented for the
+/// outcomes `(Equal, Greater)` of comparing `OC mod G` and `G` with 0.
 #[diagnostic::on_unimplemented(
     message = "{OC} output channels do not split into {G} group(s)",
     label = "the output channels must be a multiple of the groups (at least 1)"
 )]
 pub trait GroupOutputs<const OC: usize, const G: usize> {}
+impl<const OC: usize, const G: usize> GroupOutputs<OC, G> for (typenum::Equal, typenum::Greater) {}
 
-#[diagnostic::do_not_recommend]
-impl<const OC: usize, const G: usize> GroupOutputs<OC, G> for Sizes
+/// The input and output channels of a convolution split into `G` groups.
+#[doc(hidden)]
+pub trait Groups<const C: usize, const CG: usize, const OC: usize, const G: usize> {}
+
+impl<const C: usize, const CG: usize, const OC: usize, const G: usize> Groups<C, CG, OC, G>
+    for Sizes
 where
-    Sizes: CheckTimeSize<OC> + CheckTimeSize<G>,
-    Tn<G>: typenum::NonZero,
-    Tn<OC>: std::ops::Rem<Tn<G>>,
-    typenum::Mod<Tn<OC>, Tn<G>>: typenum::Same<typenum::U0>,
+    Sizes: GroupArith<C, CG, OC, G>,
+    <Sizes as GroupArith<C, CG, OC, G>>::Inputs: GroupChannels<C, CG, G>,
+    <Sizes as GroupArith<C, CG, OC, G>>::Outputs: GroupOutputs<OC, G>,
 {
 }
 
@@ -249,32 +275,29 @@ pub trait ConvWeight<const IN: usize, const OUT: usize, const G: usize> {
 impl<const IN: usize, const OUT: usize, const G: usize, const CG: usize> ConvWeight<IN, OUT, G>
     for Sizes
 where
-    Sizes: GroupOutputs<OUT, G> + GroupSplit<IN, G, Dim = Dim<CG>> + GroupChannels<IN, CG, G>,
+    Sizes: GroupSplit<IN, G, Dim = Dim<CG>> + Groups<IN, CG, OUT, G>,
 {
     const PER_GROUP: usize = CG;
     type W2d<const KH: usize, const KW: usize> = Rank4<OUT, CG, KH, KW>;
     type W1d<const K: usize> = Rank3<OUT, CG, K>;
 }
 
-/// `C / G` as a `Dim` (whether `G` divides `C` is [`GroupChannels`]' check).
-#[diagnostic::on_unimplemented(
-    message = "{C} input channels do not split into {G} group(s)",
-    label = "the input channels must be a multiple of the groups (at least 1)"
-)]
+/// `C / G` (rounded down; whether `G` divides `C` is [`GroupChannels`]' check) as a `Dim`.
+#[doc(hidden)]
 pub trait GroupSplit<const C: usize, const G: usize> {
     /// `Dim<C / G>`.
     type Dim;
 }
 
-#[diagnostic::do_not_recommend]
 impl<const C: usize, const G: usize> GroupSplit<C, G> for Sizes
 where
     Sizes: CheckTimeSize<C> + CheckTimeSize<G>,
-    Tn<G>: typenum::NonZero,
-    Tn<C>: std::ops::Div<Tn<G>>,
-    typenum::Quot<Tn<C>, Tn<G>>: crate::shape::typenum_bridge::FromTn,
+    Tn<G>: typenum::Max<typenum::U1>,
+    Tn<C>: std::ops::Div<typenum::Maximum<Tn<G>, typenum::U1>>,
+    typenum::Quot<Tn<C>, typenum::Maximum<Tn<G>, typenum::U1>>:
+        crate::shape::typenum_bridge::FromTn,
 {
-    type Dim = <typenum::Quot<Tn<C>, Tn<G>> as crate::shape::typenum_bridge::FromTn>::Dim;
+    type Dim = <typenum::Quot<Tn<C>, typenum::Maximum<Tn<G>, typenum::U1>> as crate::shape::typenum_bridge::FromTn>::Dim;
 }
 
 /// The 2-D weight shape of a layer: `Rank4<OUT, IN / G, K, K>`.
@@ -316,8 +339,7 @@ impl<
     const WO: usize,
 > Conv2dRule<Rank4<OC, CG, KH, KW>, S, P, D, G> for Rank4<N, C, H, W>
 where
-    Sizes: GroupChannels<C, CG, G>
-        + GroupOutputs<OC, G>
+    Sizes: Groups<C, CG, OC, G>
         + ConvOut<H, KH, S, P, D, Out = Dim<HO>>
         + ConvOut<W, KW, S, P, D, Out = Dim<WO>>,
 {
@@ -341,8 +363,7 @@ impl<
     const WO: usize,
 > Conv2dRule<Rank4<OC, CG, KH, KW>, S, P, D, G> for Rank3<C, H, W>
 where
-    Sizes: GroupChannels<C, CG, G>
-        + GroupOutputs<OC, G>
+    Sizes: Groups<C, CG, OC, G>
         + ConvOut<H, KH, S, P, D, Out = Dim<HO>>
         + ConvOut<W, KW, S, P, D, Out = Dim<WO>>,
 {
@@ -378,7 +399,7 @@ impl<
     const LO: usize,
 > Conv1dRule<Rank3<OC, CG, K>, S, P, D, G> for Rank3<N, C, L>
 where
-    Sizes: GroupChannels<C, CG, G> + GroupOutputs<OC, G> + ConvOut<L, K, S, P, D, Out = Dim<LO>>,
+    Sizes: Groups<C, CG, OC, G> + ConvOut<L, K, S, P, D, Out = Dim<LO>>,
 {
     type Out = Rank3<N, OC, LO>;
     type Bias = Rank1<OC>;
@@ -397,11 +418,39 @@ impl<
     const LO: usize,
 > Conv1dRule<Rank3<OC, CG, K>, S, P, D, G> for Rank2<C, L>
 where
-    Sizes: GroupChannels<C, CG, G> + GroupOutputs<OC, G> + ConvOut<L, K, S, P, D, Out = Dim<LO>>,
+    Sizes: Groups<C, CG, OC, G> + ConvOut<L, K, S, P, D, Out = Dim<LO>>,
 {
     type Out = Rank2<OC, LO>;
     type Bias = Rank1<OC>;
 }
+
+// Unusable second and third impls (see `ShapeProbe`) for every rank: with the weight still unknown
+// while rustc looks the method up, a shape then has two candidate impls, so a wrong rank or
+// a size outside check-time arithmetic is reported with the rules' messages (E0277) rather
+// than as "the method exists but its trait bounds were not satisfied" (E0599).
+macro_rules! conv_probes {
+    ($($rank:ident [$($d:ident),*]),*) => {$(
+        conv_probes!(@one $rank [$($d),*] ShapeProbe);
+        conv_probes!(@one $rank [$($d),*] ShapeProbe2);
+    )*};
+    (@one $rank:ident [$($d:ident),*] $probe:ident) => {
+        #[diagnostic::do_not_recommend]
+        impl<$(const $d: usize,)* const S: usize, const P: usize, const DI: usize, const G: usize>
+            Conv2dRule<$probe, S, P, DI, G> for $rank<$($d),*>
+        {
+            type Out = $probe;
+            type Bias = $probe;
+        }
+        #[diagnostic::do_not_recommend]
+        impl<$(const $d: usize,)* const S: usize, const P: usize, const DI: usize, const G: usize>
+            Conv1dRule<$probe, S, P, DI, G> for $rank<$($d),*>
+        {
+            type Out = $probe;
+            type Bias = $probe;
+        }
+    };
+}
+conv_probes!(Rank0 [], Rank1 [A], Rank2 [A, B], Rank3 [A, B, C], Rank4 [A, B, C, E]);
 
 /// The shape of `x.conv2d_with(&w, b, ConvOpts::<S, P, D, G>)` for `x: X`, `w: W`.
 pub type Conv2dOut<
