@@ -145,11 +145,14 @@ pub fn cross_entropy<const N: usize, Dev: Device>(
     -(&log_softmax * &one_hot).sum().div_scalar(n)
 }
 
-/// The training data: images and their labels.
-pub type Digits<Dev> = TensorDataset<(
+/// Images and their labels.
+pub type Images<Dev> = (
     Tensor<Rank4<DYN, 1, 32, 32>, f32, Dev>,
     Tensor<Rank1<DYN>, i64, Dev>,
-)>;
+);
+
+/// The training data.
+pub type Digits<Dev> = TensorDataset<Images<Dev>>;
 
 /// `optimizer = optim.SGD(net.parameters(), lr=0.02, momentum=0.9)`
 pub fn optimizer<Dev: Device>() -> SGD<f32, Dev> {
@@ -160,14 +163,7 @@ pub fn optimizer<Dev: Device>() -> SGD<f32, Dev> {
 pub fn train_epoch<Dev: Device>(
     net: &mut Net<Dev>,
     optimizer: &mut SGD<f32, Dev>,
-    loader: &DataLoader<
-        '_,
-        32,
-        (
-            Tensor<Rank4<DYN, 1, 32, 32>, f32, Dev>,
-            Tensor<Rank1<DYN>, i64, Dev>,
-        ),
-    >,
+    loader: &DataLoader<'_, 32, Images<Dev>>,
     epoch: u64,
     mut report: impl FnMut(f32),
 ) {

@@ -174,6 +174,9 @@ impl<const C: usize, const H: usize, const W: usize, const OH: usize, const OW: 
 pub type Pooled<X, const K: usize, const S: usize = K, const P: usize = 0, const D: usize = 1> =
     <X as Pool2dRule<K, S, P, D>>::Out;
 
+/// A max pool's maxima and their indices (positions `iy * W + ix` in each plane).
+pub type WithIndices<SO, E, D> = (Tensor<SO, E, D>, Tensor<SO, i64, D>);
+
 /// The run-time window of a pooling op on a tensor of rank 3 or 4.
 fn pool_window(l: &Layout, [k, s, p, d]: [usize; 4]) -> Result<(Window2d, Spatial, Layout)> {
     let spatial = if l.dims().rank() == 4 {
@@ -201,10 +204,7 @@ fn shaped<SO: Shape, E: FloatDtype, D: Device>(
 impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// Max pooling with the indices of the maxima, as `[N, C, OH, OW]` (or `[C, OH, OW]`)
     /// positions `iy * W + ix` in each plane.
-    fn try_max_pool<SO: Shape>(
-        &self,
-        opts: [usize; 4],
-    ) -> Result<(Tensor<SO, E, D>, Tensor<SO, i64, D>)> {
+    fn try_max_pool<SO: Shape>(&self, opts: [usize; 4]) -> Result<WithIndices<SO, E, D>> {
         let (win, spatial, x4) = pool_window(&self.layout, opts)?;
         let (vals, idx) = self.device.max_pool2d(&self.storage, &x4, &win)?;
         let dims = spatial.output_dims(win.n, win.c, win.oh, win.ow);
@@ -287,7 +287,6 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     /// assert_eq!((y.to_vec(), idx.to_vec()), (vec![5.0], vec![1]));
     /// # let _: Tensor<Rank3<1, 1, 1>> = y;
     /// ```
-    #[allow(clippy::type_complexity)]
     pub fn max_pool2d_with_indices<
         const K: usize,
         const ST: usize,
@@ -296,10 +295,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     >(
         &self,
         opts: PoolOpts<K, ST, PA, DI>,
-    ) -> (
-        Tensor<Pooled<S, K, ST, PA, DI>, E, D>,
-        Tensor<Pooled<S, K, ST, PA, DI>, i64, D>,
-    )
+    ) -> WithIndices<Pooled<S, K, ST, PA, DI>, E, D>
     where
         S: Pool2dRule<K, ST, PA, DI>,
     {
@@ -308,7 +304,6 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
     /// [`max_pool2d_with_indices`](Self::max_pool2d_with_indices) with device errors
     /// returned.
-    #[allow(clippy::type_complexity)]
     pub fn try_max_pool2d_with_indices<
         const K: usize,
         const ST: usize,
@@ -317,10 +312,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     >(
         &self,
         _opts: PoolOpts<K, ST, PA, DI>,
-    ) -> Result<(
-        Tensor<Pooled<S, K, ST, PA, DI>, E, D>,
-        Tensor<Pooled<S, K, ST, PA, DI>, i64, D>,
-    )>
+    ) -> Result<WithIndices<Pooled<S, K, ST, PA, DI>, E, D>>
     where
         S: Pool2dRule<K, ST, PA, DI>,
     {
