@@ -35,61 +35,12 @@ pub(crate) fn valid_range(
     lo..hi.max(lo)
 }
 
-/// One output row's stretch of one row of the unfolded matrix: the outputs `xs` of output
-/// row `oy` of sample `n` read input row `iy` of channel `c` from column `ix0` (every
-/// `sw`-th after it); the rest of the stretch lies in the padding.
-struct Segment {
-    /// The unfolded row, `(c, i, j)` in row-major order.
-    row: usize,
-    c: usize,
-    n: usize,
-    oy: usize,
-    iy: usize,
-    ix0: usize,
-    xs: std::ops::Range<usize>,
-}
-
-/// Calls `f` for every [`Segment`] with at least one input element, in the order `fold`
-/// sums: row-major over `(c, i, j)`, then sample, then output row.
-fn for_each_segment(win: &Window2d, mut f: impl FnMut(&Segment)) {
-    let mut row = 0;
-    for c in 0..win.c {
-        for i in 0..win.kh {
-            let ys = valid_range(win.oh, win.sh, i * win.dh, win.ph, win.h);
-            for j in 0..win.kw {
-                let tap = j * win.dw;
-                let xs = valid_range(win.ow, win.sw, tap, win.pw, win.w);
-                if !xs.is_empty() {
-                    let ix0 = xs.start * win.sw + tap - win.pw;
-                    for n in 0..win.n {
-                        for oy in ys.clone() {
-                            let iy = oy * win.sh + i * win.dh - win.ph;
-                            f(&Segment {
-                                row,
-                                c,
-                                n,
-                                oy,
-                                iy,
-                                ix0,
-                                xs: xs.clone(),
-                            });
-                        }
-                    }
-                }
-                row += 1;
-            }
-        }
-    }
-}
-
 impl ConvKernel for Cpu {
     fn unfold<E: FloatDtype>(&self, x: &Vec<E>, l: &Layout, win: &Window2d) -> Result<Vec<E>> {
         win.check_input(l, "unfold")?;
-        let ncols = win.col_cols();
-        // Zeros where a window lies in the padding; every other entry is written below.
-        let mut out = vec![E::zero(); win.col_rows() * ncols];
-        if out.is_empty() || l.numel() == 0 {
-            return Ok(out);
+        let total = win.col_rows() * win.col_cols();
+        if total == 0 || l.numel() == 0 {
+            return Ok(vec![E::zero(); total]);
         }
         let s = l.strides();
         let (s0, s1, s2, s3) = (s[0], s[1], s[2], s[3]);
@@ -102,19 +53,39 @@ impl ConvKernel for Cpu {
                 x.len()
             )));
         }
-        let (oh, ow) = (win.oh, win.ow);
-        for_each_segment(win, |seg| {
-            let dst = &mut out[seg.row * ncols + (seg.n * oh + seg.oy) * ow..][..ow];
-            let base = off + seg.n * s0 + seg.c * s1 + seg.iy * s2;
-            if win.sw == 1 && s3 == 1 {
-                let start = base + seg.ix0;
-                dst[seg.xs.clone()].copy_from_slice(&x[start..start + seg.xs.len()]);
-            } else {
-                for (k, d) in dst[seg.xs.clone()].iter_mut().enumerate() {
-                    *d = x[base + (seg.ix0 + k * win.sw) * s3];
+        // Appended in order, each entry once (zeros where the window lies in the padding):
+        // no separate zeroing pass over the (often large) matrix.
+        let mut out = Vec::with_capacity(total);
+        let zero = E::zero();
+        let ow = win.ow;
+        for c in 0..win.c {
+            for i in 0..win.kh {
+                let ys = valid_range(win.oh, win.sh, i * win.dh, win.ph, win.h);
+                for j in 0..win.kw {
+                    let tap = j * win.dw;
+                    let xs = valid_range(ow, win.sw, tap, win.pw, win.w);
+                    for n in 0..win.n {
+                        let plane = off + n * s0 + c * s1;
+                        for oy in 0..win.oh {
+                            if !ys.contains(&oy) || xs.is_empty() {
+                                out.extend(std::iter::repeat_n(zero, ow));
+                                continue;
+                            }
+                            let row = plane + (oy * win.sh + i * win.dh - win.ph) * s2;
+                            let ix0 = xs.start * win.sw + tap - win.pw;
+                            out.extend(std::iter::repeat_n(zero, xs.start));
+                            if win.sw == 1 && s3 == 1 {
+                                out.extend_from_slice(&x[row + ix0..row + ix0 + xs.len()]);
+                            } else {
+                                out.extend((0..xs.len()).map(|k| x[row + (ix0 + k * win.sw) * s3]));
+                            }
+                            out.extend(std::iter::repeat_n(zero, ow - xs.end));
+                        }
+                    }
                 }
             }
-        });
+        }
+        debug_assert_eq!(out.len(), total);
         Ok(out)
     }
 
@@ -130,20 +101,39 @@ impl ConvKernel for Cpu {
         let ncols = win.col_cols();
         let mut out = vec![E::zero(); win.input_dims().numel()];
         let (h, w, oh, ow) = (win.h, win.w, win.oh, win.ow);
-        for_each_segment(win, |seg| {
-            let src = &cols[seg.row * ncols + (seg.n * oh + seg.oy) * ow..][..ow];
-            let base = ((seg.n * win.c + seg.c) * h + seg.iy) * w + seg.ix0;
-            if win.sw == 1 {
-                let dst = &mut out[base..base + seg.xs.len()];
-                for (d, &v) in dst.iter_mut().zip(&src[seg.xs.clone()]) {
-                    *d += v;
-                }
-            } else {
-                for (k, &v) in src[seg.xs.clone()].iter().enumerate() {
-                    out[base + k * win.sw] += v;
+        // Rows in order (the order of additions the CUDA kernel reproduces), then sample and
+        // output row; within a row only the outputs whose input lies inside the image.
+        let mut row = 0;
+        for c in 0..win.c {
+            for i in 0..win.kh {
+                let ys = valid_range(oh, win.sh, i * win.dh, win.ph, h);
+                for j in 0..win.kw {
+                    let tap = j * win.dw;
+                    let xs = valid_range(ow, win.sw, tap, win.pw, w);
+                    if !xs.is_empty() {
+                        let ix0 = xs.start * win.sw + tap - win.pw;
+                        for n in 0..win.n {
+                            let plane = (n * win.c + c) * h * w;
+                            for oy in ys.clone() {
+                                let iy = oy * win.sh + i * win.dh - win.ph;
+                                let src = &cols[row * ncols + (n * oh + oy) * ow..][xs.clone()];
+                                let base = plane + iy * w + ix0;
+                                if win.sw == 1 {
+                                    for (d, &v) in out[base..base + src.len()].iter_mut().zip(src) {
+                                        *d += v;
+                                    }
+                                } else {
+                                    for (k, &v) in src.iter().enumerate() {
+                                        out[base + k * win.sw] += v;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    row += 1;
                 }
             }
-        });
+        }
         Ok(out)
     }
 

@@ -8,6 +8,7 @@ use crate::dtype::FloatDtype;
 use crate::error::Error;
 use crate::layout::Layout;
 use crate::ops::conv::Window2d;
+use crate::ops::conv::cpu::valid_range;
 
 use super::{AvgKind, PoolKernel, adaptive_range};
 
@@ -43,11 +44,39 @@ impl Planes {
         })
     }
 
+    /// The storage index of element `(0, 0)` of `plane`.
     #[inline]
-    fn at(&self, plane: usize, iy: usize, ix: usize) -> usize {
+    fn base(&self, plane: usize) -> usize {
         let (n, c) = (plane / self.c, plane % self.c);
-        self.off + n * self.s[0] + c * self.s[1] + iy * self.s[2] + ix * self.s[3]
+        self.off + n * self.s[0] + c * self.s[1]
     }
+}
+
+/// The taps `t` in `0..k` of output position `o` whose input position
+/// `o * stride + t * dilation - pad` lies in `0..size`, as a range.
+#[inline]
+fn taps(
+    o: usize,
+    stride: usize,
+    k: usize,
+    dilation: usize,
+    pad: usize,
+    size: usize,
+) -> std::ops::Range<usize> {
+    let start = o * stride;
+    // t * d >= pad - start
+    let lo = if pad > start {
+        (pad - start).div_ceil(dilation)
+    } else {
+        0
+    };
+    // start + t * d - pad <= size - 1
+    let hi = if size + pad > start {
+        ((size - 1 + pad - start) / dilation + 1).min(k)
+    } else {
+        0
+    };
+    lo..hi.max(lo)
 }
 
 /// The output-shaped operand `l` (`[n, c, oh, ow]`) of a pooling gradient, densely.
@@ -76,38 +105,56 @@ impl PoolKernel for Cpu {
         let p = Planes::new(l, win, x.len(), "max_pool2d")?;
         let total = win.output_dims(win.c).numel();
         let (mut vals, mut idx) = (Vec::with_capacity(total), Vec::with_capacity(total));
+        let (sy, sx) = (p.s[2], p.s[3]);
+        // The taps of every output row, the outputs of every column tap, and each output
+        // column's first in-image column, once.
+        let ys: Vec<_> = (0..win.oh)
+            .map(|o| taps(o, win.sh, win.kh, win.dh, win.ph, win.h))
+            .collect();
+        let cols: Vec<_> = (0..win.kw)
+            .map(|j| valid_range(win.ow, win.sw, j * win.dw, win.pw, win.w))
+            .collect();
+        let first_ix: Vec<usize> = (0..win.ow)
+            .map(|o| {
+                let t = taps(o, win.sw, win.kw, win.dw, win.pw, win.w).start;
+                o * win.sw + t * win.dw - win.pw
+            })
+            .collect();
+        if let Some(out) = max_pool_2x2(x, &p, win) {
+            return Ok(out);
+        }
+        // One output row at a time, tap by tap in row-major order (so each output sees its
+        // window in PyTorch's order), over the row's outputs: long, branch-free inner loops.
+        let mut best = vec![E::neg_infinity(); win.ow];
+        let mut at = vec![0usize; win.ow];
         for plane in 0..win.n * win.c {
-            for oy in 0..win.oh {
-                for ox in 0..win.ow {
-                    let (mut best, mut at) = (E::neg_infinity(), None);
-                    for i in 0..win.kh {
-                        let Some(iy) = (oy * win.sh + i * win.dh).checked_sub(win.ph) else {
-                            continue;
-                        };
-                        if iy >= win.h {
-                            continue;
-                        }
-                        for j in 0..win.kw {
-                            let Some(ix) = (ox * win.sw + j * win.dw).checked_sub(win.pw) else {
-                                continue;
-                            };
-                            if ix >= win.w {
-                                continue;
-                            }
-                            let pos = iy * win.w + ix;
-                            // PyTorch's index when nothing beats -inf: the window's first
-                            // position inside the input.
-                            at.get_or_insert(pos);
-                            let v = x[p.at(plane, iy, ix)];
-                            if v > best || v.is_nan() {
-                                best = v;
-                                at = Some(pos);
-                            }
+            let base = p.base(plane);
+            for (oy, yr) in ys.iter().enumerate() {
+                let iy0 = oy * win.sh + yr.start * win.dh - win.ph;
+                best.fill(E::neg_infinity());
+                for (a, &ix) in at.iter_mut().zip(&first_ix) {
+                    // PyTorch's pick when nothing beats -inf: the window's first position
+                    // inside the input.
+                    *a = iy0 * win.w + ix;
+                }
+                for i in yr.clone() {
+                    let iy = oy * win.sh + i * win.dh - win.ph;
+                    let row = base + iy * sy;
+                    for (j, oxs) in cols.iter().enumerate() {
+                        let shift = j * win.dw;
+                        for ox in oxs.clone() {
+                            let ix = ox * win.sw + shift - win.pw;
+                            let v = x[row + ix * sx];
+                            // Selects, not a branch: which input wins is data.
+                            #[allow(clippy::eq_op)]
+                            let take = (v > best[ox]) | (v != v);
+                            best[ox] = if take { v } else { best[ox] };
+                            at[ox] = if take { iy * win.w + ix } else { at[ox] };
                         }
                     }
-                    vals.push(best);
-                    idx.push(at.unwrap_or(0) as i64);
                 }
+                vals.extend_from_slice(&best);
+                idx.extend(at.iter().map(|&a| a as i64));
             }
         }
         Ok((vals, idx))
@@ -150,14 +197,17 @@ impl PoolKernel for Cpu {
     ) -> Result<Vec<E>> {
         let p = Planes::new(l, win, x.len(), "avg_pool2d")?;
         let mut out = Vec::with_capacity(win.output_dims(win.c).numel());
+        let (sy, sx) = (p.s[2], p.s[3]);
         for plane in 0..win.n * win.c {
+            let base = p.base(plane);
             for oy in 0..win.oh {
                 for ox in 0..win.ow {
                     let (ys, xs) = avg_window(win, kind, oy, ox);
                     let mut sum = E::zero();
                     for iy in ys.clone() {
+                        let row = base + iy * sy;
                         for ix in xs.clone() {
-                            sum += x[p.at(plane, iy, ix)];
+                            sum += x[row + ix * sx];
                         }
                     }
                     out.push(avg_divide(sum, win, kind, &ys, &xs));
@@ -194,6 +244,46 @@ impl PoolKernel for Cpu {
         }
         Ok(dx)
     }
+}
+
+/// The most common pooling, 2×2 windows at stride 2 without padding or dilation over rows of
+/// unit stride, with its four taps written out (the general loop's bookkeeping costs more
+/// than the comparisons here); `None` for any other window. The same picks as the general
+/// loop: taps in row-major order, `v > best || isnan(v)`.
+fn max_pool_2x2<E: FloatDtype>(x: &[E], p: &Planes, win: &Window2d) -> Option<(Vec<E>, Vec<i64>)> {
+    let square = [win.kh, win.kw, win.sh, win.sw] == [2, 2, 2, 2];
+    if !square || [win.ph, win.pw] != [0, 0] || [win.dh, win.dw] != [1, 1] || p.s[3] != 1 {
+        return None;
+    }
+    let total = win.output_dims(win.c).numel();
+    let (mut vals, mut idx) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    for plane in 0..win.n * win.c {
+        let base = p.base(plane);
+        for oy in 0..win.oh {
+            let r0 = base + 2 * oy * p.s[2];
+            let r1 = r0 + p.s[2];
+            let (top, bottom) = (&x[r0..r0 + 2 * win.ow], &x[r1..r1 + 2 * win.ow]);
+            let pos0 = 2 * oy * win.w;
+            for ox in 0..win.ow {
+                let taps = [
+                    (top[2 * ox], pos0 + 2 * ox),
+                    (top[2 * ox + 1], pos0 + 2 * ox + 1),
+                    (bottom[2 * ox], pos0 + win.w + 2 * ox),
+                    (bottom[2 * ox + 1], pos0 + win.w + 2 * ox + 1),
+                ];
+                let (mut best, mut at) = (E::neg_infinity(), pos0 + 2 * ox);
+                for (v, pos) in taps {
+                    #[allow(clippy::eq_op)]
+                    let take = (v > best) | (v != v);
+                    best = if take { v } else { best };
+                    at = if take { pos } else { at };
+                }
+                vals.push(best);
+                idx.push(at as i64);
+            }
+        }
+    }
+    Some((vals, idx))
 }
 
 /// The input rows and columns an average pool's output `(oy, ox)` reads (padding left out).
