@@ -187,14 +187,16 @@ fn pool_case<SX: ConstShape, SO: ConstShape, E: Bits>(
     );
 }
 
-macro_rules! conv2d_test {
-    ($name:ident: $sx:ty, $sw:ty, $oc:literal, $opts:expr) => {
+/// A convolution case: `$method` (`conv2d_with` or `conv1d_with`) of `$sx` by `$sw` with
+/// `$oc` output channels and options `$opts`, in both precisions.
+macro_rules! conv_test {
+    ($name:ident: $method:ident, $sx:ty, $sw:ty, $oc:literal, $opts:expr) => {
         #[test]
         fn $name() {
             fn run<E: Bits>() -> f64 {
                 conv_case::<$sx, $sw, _, E>(stringify!($name), |x, w, b| {
                     let b = b.map(|b| b.narrow::<0, 0, $oc>());
-                    x.conv2d_with(w, b.as_ref(), $opts)
+                    x.$method(w, b.as_ref(), $opts)
                 })
             }
             let (f32_err, f64_err) = (run::<f32>(), run::<f64>());
@@ -206,34 +208,15 @@ macro_rules! conv2d_test {
     };
 }
 
-macro_rules! conv1d_test {
-    ($name:ident: $sx:ty, $sw:ty, $oc:literal, $opts:expr) => {
-        #[test]
-        fn $name() {
-            fn run<E: Bits>() -> f64 {
-                conv_case::<$sx, $sw, _, E>(stringify!($name), |x, w, b| {
-                    let b = b.map(|b| b.narrow::<0, 0, $oc>());
-                    x.conv1d_with(w, b.as_ref(), $opts)
-                })
-            }
-            let (f32_err, f64_err) = (run::<f32>(), run::<f64>());
-            println!(
-                "{}: largest relative difference f32 {f32_err:.2e}, f64 {f64_err:.2e}",
-                stringify!($name)
-            );
-        }
-    };
-}
-
-conv2d_test!(conv2d_lenet: Rank4<2, 1, 12, 12>, Rank4<6, 1, 5, 5>, 6, ConvOpts::<1>);
-conv2d_test!(conv2d_stride2_pad1: Rank4<2, 3, 9, 8>, Rank4<4, 3, 3, 3>, 4, ConvOpts::<2, 1>);
-conv2d_test!(conv2d_dilation2_pad2: Rank4<1, 2, 10, 9>, Rank4<3, 2, 3, 3>, 3, ConvOpts::<1, 2, 2>);
-conv2d_test!(conv2d_groups2: Rank4<2, 4, 7, 7>, Rank4<6, 2, 3, 3>, 6, ConvOpts::<1, 1, 1, 2>);
-conv2d_test!(conv2d_depthwise_stride2: Rank4<1, 3, 8, 8>, Rank4<3, 1, 3, 3>, 3, ConvOpts::<2, 1, 1, 3>);
-conv2d_test!(conv2d_rect_stride3: Rank4<2, 2, 9, 10>, Rank4<2, 2, 2, 4>, 2, ConvOpts::<3>);
-conv2d_test!(conv2d_resnet_like: Rank4<2, 8, 14, 14>, Rank4<8, 8, 3, 3>, 8, ConvOpts::<1, 1>);
-conv1d_test!(conv1d_stride2_pad1_dil2: Rank3<2, 3, 11>, Rank3<4, 3, 3>, 4, ConvOpts::<2, 1, 2>);
-conv1d_test!(conv1d_groups2: Rank3<2, 4, 9>, Rank3<6, 2, 2>, 6, ConvOpts::<1, 0, 1, 2>);
+conv_test!(conv2d_lenet: conv2d_with, Rank4<2, 1, 12, 12>, Rank4<6, 1, 5, 5>, 6, ConvOpts::<1>);
+conv_test!(conv2d_stride2_pad1: conv2d_with, Rank4<2, 3, 9, 8>, Rank4<4, 3, 3, 3>, 4, ConvOpts::<2, 1>);
+conv_test!(conv2d_dilation2_pad2: conv2d_with, Rank4<1, 2, 10, 9>, Rank4<3, 2, 3, 3>, 3, ConvOpts::<1, 2, 2>);
+conv_test!(conv2d_groups2: conv2d_with, Rank4<2, 4, 7, 7>, Rank4<6, 2, 3, 3>, 6, ConvOpts::<1, 1, 1, 2>);
+conv_test!(conv2d_depthwise_stride2: conv2d_with, Rank4<1, 3, 8, 8>, Rank4<3, 1, 3, 3>, 3, ConvOpts::<2, 1, 1, 3>);
+conv_test!(conv2d_rect_stride3: conv2d_with, Rank4<2, 2, 9, 10>, Rank4<2, 2, 2, 4>, 2, ConvOpts::<3>);
+conv_test!(conv2d_resnet_like: conv2d_with, Rank4<2, 8, 14, 14>, Rank4<8, 8, 3, 3>, 8, ConvOpts::<1, 1>);
+conv_test!(conv1d_stride2_pad1_dil2: conv1d_with, Rank3<2, 3, 11>, Rank3<4, 3, 3>, 4, ConvOpts::<2, 1, 2>);
+conv_test!(conv1d_groups2: conv1d_with, Rank3<2, 4, 9>, Rank3<6, 2, 2>, 6, ConvOpts::<1, 0, 1, 2>);
 
 #[test]
 fn conv2d_unbatched_nobias() {

@@ -26,6 +26,16 @@ use crate::tensor::Tensor;
 /// channels (their spatial size is checked when the model is applied to a typed input).
 pub struct Channels<const C: usize>;
 
+/// What may flow into a convolution layer taking `C` channels in a `Sequential`: `C`
+/// channels, or the model's input (whose channels the input's type checks).
+#[diagnostic::on_unimplemented(
+    message = "a layer taking {C} input channels cannot follow one whose output is `{Self}`",
+    label = "the previous convolution's output channels differ from this layer's input channels"
+)]
+pub trait CarriesChannels<const C: usize> {}
+impl<const C: usize> CarriesChannels<C> for Channels<C> {}
+impl<const C: usize> CarriesChannels<C> for Input {}
+
 /// PyTorch's default initialisation of a convolution or linear layer's parameters:
 /// `kaiming_uniform_(a=√5)` for the weight and `U(-1/√fan_in, 1/√fan_in)` for the bias,
 /// which are the same distribution, `U(-b, b)` with `b = 1/√fan_in`.
@@ -296,6 +306,7 @@ macro_rules! conv_layer {
 
         // In a `Sequential`: first (any input), or after a layer giving `IN` channels.
         impl<
+            F: CarriesChannels<IN>,
             const IN: usize,
             const OUT: usize,
             const K: usize,
@@ -305,24 +316,7 @@ macro_rules! conv_layer {
             const G: usize,
             E: FloatDtype,
             Dev: Device,
-        > Follows<Input> for $name<IN, OUT, K, S, P, D, G, E, Dev>
-        where
-            Sizes: ConvWeight<IN, OUT, G>,
-        {
-            type Out = Channels<OUT>;
-        }
-
-        impl<
-            const IN: usize,
-            const OUT: usize,
-            const K: usize,
-            const S: usize,
-            const P: usize,
-            const D: usize,
-            const G: usize,
-            E: FloatDtype,
-            Dev: Device,
-        > Follows<Channels<IN>> for $name<IN, OUT, K, S, P, D, G, E, Dev>
+        > Follows<F> for $name<IN, OUT, K, S, P, D, G, E, Dev>
         where
             Sizes: ConvWeight<IN, OUT, G>,
         {

@@ -12,7 +12,7 @@ mod sequential;
 mod to_device;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
-pub use conv::{Channels, Conv1d, Conv2d};
+pub use conv::{CarriesChannels, Channels, Conv1d, Conv2d};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use params::{AnyParam, Param, ParamRef, Parameters, prefixed, prefixed_ref};
