@@ -3,10 +3,12 @@
 //!
 //! The blitz's `Net` expects 32×32 images (its `16 * 5 * 5` comes from them: 32 → conv 5 →
 //! 28 → pool → 14 → conv 5 → 10 → pool → 5). The digits data set (examples/data/digits) has
-//! 8×8 images, so each is upsampled to 32×32 by repeating every pixel 4×4: the digit fills
-//! the frame as an MNIST digit does in LeNet's 32×32 input, and `Net` stays exactly the
-//! blitz's. (Padding 8×8 to 32×32 instead would leave a 5×5 kernel looking at a 2-pixel
-//! digit in a field of zeros; a LeNet resized for 8×8 would no longer be the blitz's code.)
+//! 8×8 images, so each is upsampled to 32×32 by repeating every pixel 4×4 (and scaled to
+//! [-1, 1], as the blitz's classifier tutorial normalises its images): the digit fills the
+//! frame as an MNIST digit does in LeNet's 32×32 input, and `Net` stays exactly the blitz's.
+//! (Padding 8×8 to 32×32 instead would shrink the digit to a 2×2 patch of the last 5×5
+//! feature maps, `fc1` seeing mostly padding; a LeNet resized for 8×8 would no longer be the
+//! blitz's code.)
 //! Every output size below is computed in the type: with 3×3 kernels and `16 * 5 * 5` the
 //! program does not compile (ui-tests/fail/conv_lenet_flat_features.rs).
 //!
@@ -107,8 +109,9 @@ impl<Dev: Device> std::fmt::Debug for Net<Dev> {
     }
 }
 
-/// The digits data (`split` is `train` or `test`): images as `[N, 1, 32, 32]` in `[0, 1]`
-/// (each 8×8 pixel repeated 4×4, intensity / 16), labels as `i64` classes.
+/// The digits data (`split` is `train` or `test`): images as `[N, 1, 32, 32]` in `[-1, 1]`
+/// (each 8×8 pixel repeated 4×4, intensity scaled from 0..16, as the blitz's classifier
+/// tutorial normalises its images with `Normalize(0.5, 0.5)`), labels as `i64` classes.
 pub fn digits(split: &str) -> Result<(Tensor<Rank4<DYN, 1, 32, 32>>, Tensor<Rank1<DYN>, i64>)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/digits");
     let x8 = Tensor::<Rank2<DYN, 64>>::read_npy(format!("{dir}/{split}_x.npy"), &Cpu)?;
@@ -118,7 +121,7 @@ pub fn digits(split: &str) -> Result<(Tensor<Rank4<DYN, 1, 32, 32>>, Tensor<Rank
     let mut big = Vec::with_capacity(n * 32 * 32);
     for image in small.chunks(64) {
         for row in 0..32 {
-            big.extend((0..32).map(|col| image[row / 4 * 8 + col / 4] / 16.0));
+            big.extend((0..32).map(|col| image[row / 4 * 8 + col / 4] / 8.0 - 1.0));
         }
     }
     Ok((Tensor::from_vec_dims(big, &[n, 1, 32, 32])?, y))

@@ -60,7 +60,7 @@ def median_time(f, min_reps=7, min_time=0.4):
 
 def lenet_step():
     d = ROOT / "examples" / "data" / "digits"
-    x = np.load(d / "train_x.npy")[:32].reshape(-1, 1, 8, 8) / np.float32(16)
+    x = np.load(d / "train_x.npy")[:32].reshape(-1, 1, 8, 8) / np.float32(8) - np.float32(1)
     x = torch.from_numpy(x.repeat(4, axis=2).repeat(4, axis=3).astype(np.float32))
     y = torch.from_numpy(np.load(d / "train_y.npy")[:32])
     torch.manual_seed(14)

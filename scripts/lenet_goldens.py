@@ -16,7 +16,7 @@ Writes
                                         an f32 bit pattern (8 hex digits) and as a decimal
 
 The run is the example's (examples/14_lenet.rs): images upsampled from 8x8 to 32x32 by
-repeating each pixel 4x4 and scaled to [0, 1] (intensity / 16); batches of 32 taken in
+repeating each pixel 4x4 and scaled to [-1, 1] (intensity / 8 - 1); batches of 32 taken in
 order (no shuffle; the last of each epoch has 29 images); `F.cross_entropy` (mean);
 `torch.optim.SGD(lr=0.02, momentum=0.9)`; `EPOCHS` epochs. One thread, so the sums run
 in a fixed order.
@@ -71,8 +71,8 @@ class Net(nn.Module):
 
 
 def images(split):
-    """8x8 digits as [N, 1, 32, 32] float32 in [0, 1], each pixel repeated 4x4."""
-    x = np.load(DIGITS / f"{split}_x.npy").reshape(-1, 1, 8, 8) / np.float32(16)
+    """8x8 digits as [N, 1, 32, 32] float32 in [-1, 1], each pixel repeated 4x4."""
+    x = np.load(DIGITS / f"{split}_x.npy").reshape(-1, 1, 8, 8) / np.float32(8) - np.float32(1)
     x = x.repeat(4, axis=2).repeat(4, axis=3).astype(np.float32)
     return torch.from_numpy(x), torch.from_numpy(np.load(DIGITS / f"{split}_y.npy"))
 

@@ -1,11 +1,10 @@
-//! Convolutions: `conv2d` and `conv1d` (stride, zero padding, dilation, groups, bias), and
-//! `unfold` (im2col), with the output's spatial sizes computed in the type.
+//! Convolutions: `conv2d` and `conv1d` (stride, zero padding, dilation, groups, bias), with
+//! the output's spatial sizes computed in the type.
 //!
 //! `x.conv2d(&w, Some(&b))` on a `Tensor<Rank4<N, 1, 32, 32>>` with a `Rank4<6, 1, 5, 5>`
-//! weight is a `Tensor<Rank4<N, 6, 28, 28>>`: the rule [`Conv2dRule`] asks
-//! [`ConvOut`](crate::shape::window::ConvOut) for each spatial size, which `cargo check`
-//! evaluates, and carries the batch dimension `N` through by unification (so it may be
-//! generic). A kernel larger than the padded input, a channel count the weight does not
+//! weight is a `Tensor<Rank4<N, 6, 28, 28>>`: the rule [`Conv2dRule`] asks [`ConvOut`] for
+//! each spatial size, which `cargo check` evaluates, and carries the batch dimension `N`
+//! through by unification (so it may be generic, or a run-time `DYN`). A kernel larger than the padded input, a channel count the weight does not
 //! take, or groups that do not divide the channels are compile errors naming the numbers.
 //!
 //! The computation is im2col onto a matrix product, so the GEMM does the work on every

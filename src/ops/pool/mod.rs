@@ -2,9 +2,8 @@
 //! kept for the backward pass), `avg_pool2d` and `adaptive_avg_pool2d` to a fixed output
 //! size, on `[N, C, H, W]` batches and unbatched `[C, H, W]` images.
 //!
-//! The output's spatial sizes come from the same rule as a convolution's,
-//! [`ConvOut`](crate::shape::window::ConvOut), checked by `cargo check`; the batch and
-//! channel dimensions pass through by unification.
+//! The output's spatial sizes come from the same rule as a convolution's, [`ConvOut`],
+//! checked by `cargo check`; the batch and channel dimensions pass through by unification.
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::FloatDtype;
