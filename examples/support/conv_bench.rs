@@ -500,27 +500,26 @@ fn conv_row<
     let (rows, ncols) = (C * K * K, N * oh * oh);
     let mut cols = vec![0.0f32; rows * ncols];
     let mut y = vec![0.0f32; OC * ncols];
+    // Row copies for the in-image part of each output row, zeros for the padding.
     let raw_im2col = |cols: &mut [f32]| {
         for c in 0..C {
             for i in 0..K {
                 for j in 0..K {
                     let row = &mut cols[((c * K + i) * K + j) * ncols..][..ncols];
+                    // Output columns whose input column `ox + j - P` is inside the image.
+                    let (lo, hi) = (P.saturating_sub(j), (H + P - j).min(oh));
                     for n in 0..N {
                         for oy in 0..oh {
                             let dst = &mut row[(n * oh + oy) * oh..][..oh];
-                            let iy = (oy + i) as isize - P as isize;
-                            if iy < 0 || iy >= H as isize {
+                            let iy = (oy + i).wrapping_sub(P);
+                            if iy >= H {
                                 dst.fill(0.0);
                                 continue;
                             }
-                            for (ox, d) in dst.iter_mut().enumerate() {
-                                let ix = (ox + j) as isize - P as isize;
-                                *d = if ix < 0 || ix >= H as isize {
-                                    0.0
-                                } else {
-                                    xv[((n * C + c) * H + iy as usize) * H + ix as usize]
-                                };
-                            }
+                            let src = &xv[((n * C + c) * H + iy) * H..][..H];
+                            dst[..lo].fill(0.0);
+                            dst[lo..hi].copy_from_slice(&src[lo + j - P..hi + j - P]);
+                            dst[hi..].fill(0.0);
                         }
                     }
                 }
