@@ -78,6 +78,11 @@ pub trait Dtype:
 }
 
 /// Element types with arithmetic: f32, f64, i32, i64.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a numeric element type",
+    label = "arithmetic needs `f32`, `f64`, `i32` or `i64` elements",
+    note = "a `bool` tensor is a mask: convert it first (`mask.long()`, `mask.float()`), as PyTorch does implicitly"
+)]
 pub trait NumDtype:
     Dtype
     + num_traits::Num

@@ -93,6 +93,18 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         }
     }
 
+    /// This tensor under shape type `S2`, which a shape rule proved to be the same shape
+    /// (`OutShape`, `LossTarget`): the same storage, layout and graph position.
+    pub(crate) fn into_same_shape<S2: Shape>(self) -> Tensor<S2, E, D> {
+        Tensor {
+            shape: crate::ops::transpose::shape_of(&self.layout),
+            storage: self.storage,
+            layout: self.layout,
+            device: self.device,
+            node: self.node,
+        }
+    }
+
     /// A tensor of this tensor's shape and device over new storage.
     pub(crate) fn with_storage<E2: Dtype>(&self, storage: D::Storage<E2>) -> Tensor<S, E2, D> {
         Tensor::from_storage(storage, self.shape, self.device.clone())

@@ -2,7 +2,8 @@
 //!
 //! Slices and `cat` need arithmetic on dimensions (an end past the size, the sum of two
 //! sizes), done by typenum inside the rules so that `cargo check` reports a bad offset.
-//! That covers concrete sizes in typenum's map (0..=1024, powers of two, powers of ten…);
+//! That covers the sizes listed in ui-tests/README.md; a run-time ([`DYN`](crate::DYN))
+//! dimension is checked when the op runs;
 //! `index_select` checks its run-time indices and returns `Err` for one out of range.
 
 use crate::Result;
@@ -86,7 +87,7 @@ pub type TnAt<S, const AX: usize> = <<S as DimAt<AX>>::Dim as SpecDim>::Tn;
     message = "cannot take {LEN} entries from index {START} of dimension {AX} of `{Self}`",
     label = "the range runs past the end of dimension {AX}",
     note = "narrow::<AX, START, LEN>() needs START + LEN <= the size of dimension AX",
-    note = "the check runs at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+    note = "`cargo check` computes with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for a generic size, or one outside them, make the dimension run-time first (`to_dyn::<AX>()`): the range is then checked when it runs"
 )]
 pub trait Narrow<const AX: usize, const START: usize, const LEN: usize>: Shape {
     /// The narrowed shape.
@@ -110,8 +111,8 @@ where
 #[diagnostic::on_unimplemented(
     message = "cannot slice dimension {AX} of `{Self}` from index {START}",
     label = "the start is past the end of dimension {AX}",
-    note = "slice_from::<AX, START>() needs START <= the size of dimension AX",
-    note = "the check runs at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+    note = "slice_from::<AX, START>() needs START <= the size of dimension AX, and the size left must be one `cargo check` can compute",
+    note = "`cargo check` computes with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for a generic size, or one outside them, make the dimension run-time first (`to_dyn::<AX>()`): the result is then a run-time size"
 )]
 pub trait SliceFrom<const AX: usize, const START: usize>: Shape {
     /// The sliced shape.
@@ -137,8 +138,8 @@ where
 /// Shapes that concatenate along `AX`, and the result.
 #[diagnostic::on_unimplemented(
     message = "cannot concatenate `{Self}` and `{R}` along dimension {AX}",
-    label = "the shapes must match in every dimension but {AX}, and the joined size must be in typenum's map",
-    note = "the sum of the two sizes is computed at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+    label = "the shapes must match in every dimension but {AX}, and the joined size must be one `cargo check` can compute",
+    note = "`cargo check` computes with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for a generic size, or a sum outside them, make the joined dimension run-time first (`to_dyn::<AX>()`): the result is then a run-time size"
 )]
 pub trait Cat<R: Shape, const AX: usize>: Shape {
     /// The concatenated shape.
@@ -176,7 +177,7 @@ cat_impl!(Rank4 [A, B, C, D], axis 1 joins B: [A, K, C, D]);
 cat_impl!(Rank4 [A, B, C, D], axis 2 joins C: [A, B, K, D]);
 cat_impl!(Rank4 [A, B, C, D], axis 3 joins D: [A, B, C, K]);
 
-// Unusable second impls (see `ShapeProbe`): a size outside typenum's map is then reported with
+// Unusable second impls (see `ShapeProbe`): a size outside the table is then reported with
 // the rule's own message instead of typenum's `Const<2000>: ToUInt`.
 #[diagnostic::do_not_recommend]
 impl<const AX: usize, const START: usize, const LEN: usize> Narrow<AX, START, LEN> for ShapeProbe {
@@ -190,6 +191,20 @@ impl<const AX: usize, const START: usize> SliceFrom<AX, START> for ShapeProbe {
 impl<R: Shape, const AX: usize> Cat<R, AX> for ShapeProbe {
     type Out = ShapeProbe;
 }
+// And one per rank on the other side: with a single impl per (rank, axis) rustc would unify
+// the operand with it and report "expected `3`, found `4`" without naming `cat`.
+macro_rules! cat_probe {
+    ($rank:ident [$($d:ident),+]) => {
+        #[diagnostic::do_not_recommend]
+        impl<$(const $d: usize,)+ const AX: usize> Cat<ShapeProbe, AX> for $rank<$($d),+> {
+            type Out = ShapeProbe;
+        }
+    };
+}
+cat_probe!(Rank1[A]);
+cat_probe!(Rank2[A, B]);
+cat_probe!(Rank3[A, B, C]);
+cat_probe!(Rank4[A, B, C, D]);
 
 /// Checks at run time that `len` entries from `start` fit dimension `ax` (the rules check
 /// static sizes at compile time; a [`DYN`](crate::DYN) size is only known here).
