@@ -159,23 +159,35 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         Some(Ok(()))
     }
 
+    /// `Err` when an in-place write to `self` is forbidden: `self` is a leaf that requires
+    /// grad and grad mode is on (PyTorch: "a leaf Variable that requires grad is being used
+    /// in an in-place operation"). Every in-place form (`add_`, `-=`, `copy_`, `out=`,
+    /// `numpy_mut`) checks it before doing any work.
+    pub(crate) fn check_in_place(&self) -> Result<()> {
+        match &self.node {
+            Some(n) if n.is_leaf() && autograd::is_grad_enabled() => Err(Error::Autograd(
+                "a leaf tensor that requires grad is used in an in-place operation; \
+                 do the update inside `typetensor::autograd::no_grad(|| ...)` \
+                 (PyTorch: `with torch.no_grad():`)"
+                    .into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Overwrites `self` with `new`, the in-place forms' common path (`add_`, `-=`,
     /// `copy_`). A leaf that requires grad keeps its identity (and its `grad`), which is
-    /// only allowed inside `no_grad`, as in PyTorch.
-    pub(crate) fn assign(&mut self, new: Self) {
+    /// only allowed inside `no_grad`, as in PyTorch ([`check_in_place`](Self::check_in_place)).
+    pub(crate) fn assign(&mut self, new: Self) -> Result<()> {
+        self.check_in_place()?;
         match &self.node {
             Some(n) if n.is_leaf() => {
-                assert!(
-                    !autograd::is_grad_enabled(),
-                    "a leaf tensor that requires grad is used in an in-place operation; \
-                     do the update inside `typetensor::autograd::no_grad(|| ...)` \
-                     (PyTorch: `with torch.no_grad():`)"
-                );
                 self.storage = new.storage;
                 self.layout = new.layout;
             }
             _ => *self = new,
         }
+        Ok(())
     }
 }
 

@@ -640,3 +640,129 @@ fn mse_loss() {
         );
     }
 }
+
+/// Every in-place `try_` form on a leaf that requires grad, outside `no_grad`, returns
+/// `Err` (PyTorch raises) without panicking and without changing the tensor, and its plain
+/// form panics with the same message; inside `no_grad` each one works.
+#[test]
+fn in_place_forms_on_a_leaf_that_requires_grad() {
+    type T = Tensor<Rank2<2, 3>>;
+    let (row, mask) = (
+        Tensor::<Rank1<3>>::ones(),
+        Tensor::<Rank1<3>, bool>::full(true),
+    );
+    let src = T::full(2.0);
+    type Form<'a> = Box<dyn Fn(&mut T) -> Result<()> + 'a>;
+    let forms: Vec<(&str, Form<'_>)> = vec![
+        (
+            "try_add_",
+            Box::new(|t: &mut T| t.try_add_(&row).map(|_| ())),
+        ),
+        (
+            "try_sub_",
+            Box::new(|t: &mut T| t.try_sub_(&row).map(|_| ())),
+        ),
+        (
+            "try_mul_",
+            Box::new(|t: &mut T| t.try_mul_(&row).map(|_| ())),
+        ),
+        (
+            "try_div_",
+            Box::new(|t: &mut T| t.try_div_(&row).map(|_| ())),
+        ),
+        (
+            "try_add_scalar_",
+            Box::new(|t: &mut T| t.try_add_scalar_(1.0).map(|_| ())),
+        ),
+        (
+            "try_mul_scalar_",
+            Box::new(|t: &mut T| t.try_mul_scalar_(2.0).map(|_| ())),
+        ),
+        (
+            "try_div_scalar_",
+            Box::new(|t: &mut T| t.try_div_scalar_(2.0).map(|_| ())),
+        ),
+        (
+            "try_clamp_",
+            Box::new(|t: &mut T| t.try_clamp_(Some(2.0), None).map(|_| ())),
+        ),
+        ("try_zero_", Box::new(|t: &mut T| t.try_zero_().map(|_| ()))),
+        (
+            "try_fill_",
+            Box::new(|t: &mut T| t.try_fill_(3.0).map(|_| ())),
+        ),
+        (
+            "try_masked_fill_",
+            Box::new(|t: &mut T| t.try_masked_fill_(&mask, 4.0).map(|_| ())),
+        ),
+        (
+            "try_copy_",
+            Box::new(|t: &mut T| t.try_copy_(&src).map(|_| ())),
+        ),
+        (
+            "try_add_out",
+            Box::new(|t: &mut T| src.try_add_out(&row, t)),
+        ),
+        (
+            "try_sub_out",
+            Box::new(|t: &mut T| src.try_sub_out(&row, t)),
+        ),
+        (
+            "try_mul_out",
+            Box::new(|t: &mut T| src.try_mul_out(&row, t)),
+        ),
+        (
+            "try_div_out",
+            Box::new(|t: &mut T| src.try_div_out(&row, t)),
+        ),
+        (
+            "try_numpy_mut",
+            Box::new(|t: &mut T| t.try_numpy_mut().map(|_| ())),
+        ),
+    ];
+    for (what, f) in forms {
+        let mut w = T::ones().requires_grad_();
+        let e = match f(&mut w) {
+            Err(e) => e,
+            Ok(()) => panic!("{what}: Ok on a leaf that requires grad"),
+        };
+        assert!(e.to_string().contains("requires grad"), "{what}: {e}");
+        assert_eq!(w.to_vec(), vec![1.0; 6], "{what}: changed the tensor");
+        assert!(
+            w.requires_grad() && w.is_leaf(),
+            "{what}: lost its identity"
+        );
+        crate::autograd::no_grad(|| f(&mut w)).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            w.requires_grad() && w.is_leaf(),
+            "{what}: lost its identity"
+        );
+    }
+    // The plain forms panic with the same message.
+    let mut w = T::ones().requires_grad_();
+    let message = w.try_add_(&row).map(|_| ()).unwrap_err().to_string();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        w.add_(&row);
+    }));
+    let panic = r.unwrap_err();
+    let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(text.ends_with(&message), "{text}");
+}
+
+/// `clamp` needs at least one bound: `try_clamp(None, None)` is an `Err` (PyTorch raises),
+/// `clamp(None, None)` panics with its message.
+#[test]
+fn clamp_without_bounds_is_refused() {
+    let x = Tensor::<Rank1<3>>::arange();
+    let e = x.try_clamp(None, None).unwrap_err();
+    assert!(
+        e.to_string().contains("at least one of `min` and `max`"),
+        "{e}"
+    );
+    assert!(x.try_unary(UnaryOp::Clamp(None, None)).is_err());
+    let mut y = x.clone();
+    assert!(y.try_clamp_(None, None).is_err());
+    assert_eq!(y.to_vec(), x.to_vec());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| x.clamp(None, None)));
+    assert!(r.is_err());
+}

@@ -178,8 +178,9 @@ macro_rules! try_twins {
         where
             S: Broadcast<S2>,
         {
-            *out = self.try_binary(BinaryOp::$op, rhs)?;
-            Ok(())
+            out.check_in_place()?;
+            let new = self.try_binary(BinaryOp::$op, rhs)?;
+            out.assign(new)
         }
     )*};
 }
@@ -213,6 +214,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
+        self.check_in_place()?;
         let lb = rhs.layout.broadcast_to(self.dims());
         if let Some(done) = self.write_in_place(&[rhs.node()], |device, storage, la| {
             device.binary_assign(op, storage, la, &rhs.storage, &lb, None)
@@ -223,8 +225,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             .device
             .binary(op, &self.storage, &self.layout, &rhs.storage, &lb)?;
         let new = backward::record(self.with_storage(storage), op, self, rhs);
-        self.assign(new);
-        Ok(())
+        self.assign(new)
     }
 
     /// `torch.add(x, y)`, with device errors returned.
