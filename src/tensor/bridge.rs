@@ -16,7 +16,7 @@ use crate::dtype::Dtype;
 use crate::error::Error;
 use crate::layout::Layout;
 use crate::ops::copy::CopyKernel;
-use crate::shape::{ConstShape, Rank0, Rank1, Rank2, Rank3, Rank4, Shape, shape_from_dims};
+use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape, shape_from_dims};
 
 use super::{Tensor, expect_device};
 
@@ -187,6 +187,8 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
 #[cfg(test)]
 mod tests {
     use ndarray::{Array2, ArrayD, IxDyn, array};
+
+    use crate::shape::ConstShape;
 
     use super::*;
 
