@@ -87,8 +87,8 @@ impl<S: NdShape, E: Dtype> Tensor<S, E, Cpu> {
 
     /// [`numpy_mut`](Self::numpy_mut), or `Err` when the tensor requires grad and grad mode
     /// is on (a write through the view would bypass autograd; PyTorch refuses `.numpy()` on
-    /// such a tensor: write inside `no_grad`, or use `detach()`), or when its own copy
-    /// cannot be allocated.
+    /// such a tensor), or when its own copy cannot be allocated. Inside `no_grad` the write
+    /// is allowed and untracked, as PyTorch's `t.detach().numpy()[0] = v`.
     ///
     /// ```
     /// use typetensor::{autograd::no_grad, Rank1, Tensor};
@@ -106,11 +106,8 @@ impl<S: NdShape, E: Dtype> Tensor<S, E, Cpu> {
                     .into(),
             ));
         }
-        // An op's result overwritten outside the graph no longer has a grad_fn (as the
-        // in-place ops do); a leaf keeps its identity.
-        if self.node.as_ref().is_some_and(|n| !n.is_leaf()) {
-            self.node = None;
-        }
+        // Inside no_grad the tensor keeps its node, leaf or not: the write is untracked, as
+        // PyTorch's `t.detach().numpy()[0] = v` (or `t.data[0] = v`) is.
         // ndarray refuses a mutable view whose elements overlap (a stride-0 dimension),
         // and a shared buffer must not be written: either way, copy the elements out first.
         if Arc::get_mut(&mut self.storage).is_none() || self.layout.has_overlap() {
@@ -353,12 +350,12 @@ mod tests {
         crate::autograd::no_grad(|| w.numpy_mut()[0] = 1.0);
         assert_eq!(w.to_vec(), vec![1.0, 0.0, 0.0]);
         assert!(w.requires_grad() && w.is_leaf());
-        // A result with a grad_fn is refused too; inside no_grad it leaves the graph.
+        // A result with a grad_fn is refused too; inside no_grad the write is untracked.
         let mut y = &w * 2.0;
         assert!(y.try_numpy_mut().is_err());
         crate::autograd::no_grad(|| y.numpy_mut()[1] = 5.0);
         assert_eq!(y.to_vec(), vec![2.0, 5.0, 0.0]);
-        assert_eq!(y.grad_fn(), None);
+        assert_eq!(y.grad_fn(), Some("MulBackward0"));
     }
 
     #[test]
