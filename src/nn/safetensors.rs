@@ -28,32 +28,38 @@ fn st_dtype(d: DType) -> StDtype {
 }
 
 /// The elements as little-endian bytes.
-fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(std::mem::size_of_val(v));
+fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Result<Vec<u8>> {
+    let mut out = try_buffer(std::mem::size_of_val(v))?;
     for &x in v {
         match E::DTYPE {
             DType::F64 => out.extend_from_slice(&x.to_f64().to_le_bytes()),
             _ => out.extend_from_slice(&(x.to_f64() as f32).to_le_bytes()),
         }
     }
-    out
+    Ok(out)
 }
 
-fn from_le_bytes<E: FloatDtype>(b: &[u8]) -> Vec<E> {
-    match E::DTYPE {
-        DType::F64 => b
-            .chunks_exact(8)
-            .map(|c| {
-                E::from_f64(f64::from_le_bytes([
-                    c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-                ]))
-            })
-            .collect(),
-        _ => b
-            .chunks_exact(4)
-            .map(|c| E::from_f64(f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))))
-            .collect(),
-    }
+fn from_le_bytes<E: FloatDtype>(b: &[u8]) -> Result<Vec<E>> {
+    let mut out = crate::device::cpu::try_vec(b.len() / std::mem::size_of::<E>())?;
+    out.extend(decode::<E>(b));
+    Ok(out)
+}
+
+/// The little-endian elements of `b`: 8-byte `f64`s or 4-byte `f32`s, as `E` is.
+fn decode<E: FloatDtype>(b: &[u8]) -> impl Iterator<Item = E> + '_ {
+    let (f64s, f32s) = match E::DTYPE {
+        DType::F64 => (b, &b[..0]),
+        _ => (&b[..0], b),
+    };
+    let wide = f64s.chunks_exact(8).map(|c| {
+        E::from_f64(f64::from_le_bytes([
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+        ]))
+    });
+    let narrow = f32s
+        .chunks_exact(4)
+        .map(|c| E::from_f64(f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))));
+    wide.chain(narrow)
 }
 
 /// Saves every parameter of `model` to a safetensors file, atomically: the bytes go to a
@@ -86,7 +92,7 @@ pub fn to_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(model: &M) -> Res
     for p in model.parameters() {
         let raw = p.tensor.raw_value();
         let data = raw.device.download(&raw.storage, &raw.layout)?;
-        entries.push((p.name, raw.dims().as_slice().to_vec(), to_le_bytes(&data)));
+        entries.push((p.name, raw.dims().as_slice().to_vec(), to_le_bytes(&data)?));
     }
     let views = entries
         .iter()
@@ -225,7 +231,7 @@ pub fn from_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(
         let dims = p.tensor.dims();
         check_entry::<E>(&p.name, view.dtype(), view.shape(), dims)?;
         let current = p.tensor.raw_value();
-        let storage = current.device.upload(from_le_bytes::<E>(view.data()))?;
+        let storage = current.device.upload(from_le_bytes::<E>(view.data())?)?;
         staged.push(Raw::new(
             storage,
             Dims::new(view.shape()).unwrap_or(dims),

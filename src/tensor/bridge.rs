@@ -12,6 +12,7 @@ use ndarray::{
 
 use crate::Result;
 use crate::device::Cpu;
+use crate::device::cpu::{try_copy, try_vec};
 use crate::dtype::Dtype;
 use crate::error::Error;
 use crate::layout::Layout;
@@ -132,6 +133,13 @@ impl<S: NdShape, E: Dtype> Tensor<S, E, Cpu> {
     }
 }
 
+/// The elements of `array` in row-major order, in a new buffer (or the out-of-memory error).
+fn copied<E: Copy, N: Dimension>(array: ArrayView<'_, E, N>) -> Result<Vec<E>> {
+    let mut v = try_vec(array.len())?;
+    v.extend(array.iter().copied());
+    Ok(v)
+}
+
 #[cold]
 fn unreachable_rank() -> ! {
     // A tensor's layout always has its shape type's rank and in-bounds strides, and a
@@ -161,10 +169,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
             let (vec, offset) = array.into_raw_vec_and_offset();
             match offset {
                 Some(0) | None => vec,
-                Some(o) => vec[o..o + shape.numel()].to_vec(),
+                Some(o) => try_copy(&vec[o..o + shape.numel()])?,
             }
         } else {
-            array.iter().copied().collect()
+            copied(array.view())?
         };
         Ok(Self::from_storage(data, shape, Cpu))
     }
@@ -173,11 +181,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// than `S`.
     pub fn from_ndarray_view<N: Dimension>(array: ArrayView<'_, E, N>) -> Result<Self> {
         let shape: S = shape_from_dims(array.shape())?;
-        Ok(Self::from_storage(
-            array.iter().copied().collect(),
-            shape,
-            Cpu,
-        ))
+        Ok(Self::from_storage(copied(array)?, shape, Cpu))
     }
 }
 

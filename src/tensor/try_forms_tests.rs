@@ -766,3 +766,61 @@ fn clamp_without_bounds_is_refused() {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| x.clamp(None, None)));
     assert!(r.is_err());
 }
+
+/// A tensor too large for memory is an `Err` from every `try_` form that would allocate it
+/// and a panic from the plain forms, never an abort. 2^50 `f32`s (4 PiB) exceed any
+/// address space, so the allocation fails whatever the machine's overcommit policy (the
+/// issue's 2^40 fails here too, but could be overcommitted elsewhere).
+#[test]
+fn out_of_memory_is_an_err_not_an_abort() {
+    use crate::Cpu;
+    const N: usize = 1 << 50;
+    let oom = |what: &str, e: crate::Error| {
+        assert!(e.to_string().contains("out of memory"), "{what}: {e}");
+    };
+    oom(
+        "try_zeros_on",
+        Tensor::<Rank1<N>>::try_zeros_on(&Cpu).unwrap_err(),
+    );
+    oom(
+        "try_full_on",
+        Tensor::<Rank1<N>, i64>::try_full_on(7, &Cpu).unwrap_err(),
+    );
+    // A broadcast view of that size costs nothing until an op must materialise it.
+    let v = Tensor::<Rank2<1, 1>>::ones().expand_dim::<0, N>();
+    oom("try_contiguous", v.try_contiguous().unwrap_err());
+    oom("try_to_vec", v.try_to_vec().unwrap_err());
+    oom("try_add", v.try_add(&v).unwrap_err());
+    oom("try_mul_scalar", v.try_mul_scalar(2.0).unwrap_err());
+    oom("try_exp", v.try_exp().unwrap_err());
+    oom("try_lt_scalar", v.try_lt_scalar(0.0).unwrap_err());
+    oom("try_to_dtype", v.try_to_dtype::<f64>().unwrap_err());
+    oom("try_zeros_like", v.try_zeros_like().unwrap_err());
+    oom("try_randn_like", v.try_randn_like().unwrap_err());
+    oom("try_view", v.try_view::<Rank1<N>>().unwrap_err());
+    oom("try_sum_dim::<1>", v.try_sum_dim::<1>().unwrap_err());
+    oom(
+        "try_numpy_mut",
+        v.clone().try_numpy_mut().map(|_| ()).unwrap_err(),
+    );
+    let mut w = v.clone();
+    oom(
+        "try_add_scalar_",
+        w.try_add_scalar_(1.0).map(|_| ()).unwrap_err(),
+    );
+    // The plain forms panic with the message (an abort would end this test process).
+    for (what, f) in [
+        (
+            "zeros",
+            &(|| drop(Tensor::<Rank1<N>>::zeros())) as &dyn Fn(),
+        ),
+        ("rand", &|| drop(Tensor::<Rank1<N>>::rand())),
+        ("contiguous", &|| drop(v.contiguous())),
+        ("exp", &|| drop(v.exp())),
+    ] {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let p = r.expect_err(what);
+        let text = p.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(text.contains("out of memory"), "{what}: {text}");
+    }
+}
