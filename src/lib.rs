@@ -21,6 +21,7 @@
 
 mod atomic_file;
 pub mod autograd;
+pub mod data;
 pub mod device;
 pub mod dtype;
 pub mod error;
