@@ -106,13 +106,37 @@ pub trait NumDtype:
     fn wneg(self) -> Self;
 }
 
+/// Element types that can be summed, and the type of their sum: PyTorch's promotion, so
+/// `i32` and `bool` tensors sum to `i64` (`[i32::MAX, 1].sum()` is 2147483648, not a
+/// wrapped `i32`), while floats and `i64` keep their type.
+pub trait SumDtype: Dtype {
+    /// The element type of a sum: `i64` for `i32`, `i64` and `bool`; the type itself for
+    /// floats.
+    type Sum: NumDtype + CastTo<Self>;
+    /// The element as a term of the sum (`true` is 1).
+    fn widen(self) -> Self::Sum;
+}
+
+macro_rules! sum_dtype {
+    ($($t:ty => $s:ty),*) => {$(
+        impl SumDtype for $t {
+            type Sum = $s;
+            #[inline]
+            fn widen(self) -> $s {
+                <$s>::from(self)
+            }
+        }
+    )*};
+}
+sum_dtype!(f32 => f32, f64 => f64, i32 => i64, i64 => i64, bool => i64);
+
 /// Floating-point element types: f32, f64.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a floating-point element type",
     label = "only `f32` and `f64` are allowed here",
     note = "layers, gradients, `/` and float functions need `f32` or `f64` elements; where PyTorch promotes integers, convert explicitly: `x.float()` or `x.double()`"
 )]
-pub trait FloatDtype: NumDtype + num_traits::Float {
+pub trait FloatDtype: NumDtype + num_traits::Float + SumDtype<Sum = Self> {
     /// One sample from U[0, 1), as `torch.rand`.
     fn sample_uniform<R: Rng + ?Sized>(rng: &mut R) -> Self;
     /// One sample from N(0, 1), as `torch.randn`.

@@ -577,8 +577,28 @@ mod suite {
             &i.max_dim::<1>(),
             EXACT,
         );
+        // i32 and bool sums are i64, as PyTorch promotes them: no wrap-around at 32 bits.
         let k = ints32::<Rank1<10000>>(15, 1 << 30);
-        check("i32 sum (wrapping)", &k.to_device(d).sum(), &k.sum(), EXACT);
+        check("i32 sum (int64)", &k.to_device(d).sum(), &k.sum(), EXACT);
+        let big = Tensor::<Rank2<3, 700>, i32>::full(i32::MAX);
+        assert_eq!(big.to_device(d).sum().item(), 2100 * i64::from(i32::MAX));
+        let want = vec![700 * i64::from(i32::MAX); 3];
+        assert_eq!(big.to_device(d).sum_dim::<1>().to_vec(), want);
+        let b = k.lt_scalar(0).view::<Rank2<100, 100>>();
+        let db = b.to_device(d);
+        check("bool sum", &db.sum(), &b.sum(), EXACT);
+        check(
+            "bool sum_dim 0",
+            &db.sum_dim::<0>(),
+            &b.sum_dim::<0>(),
+            EXACT,
+        );
+        check(
+            "bool sum_dim 1",
+            &db.sum_dim::<1>(),
+            &b.sum_dim::<1>(),
+            EXACT,
+        );
         // A long reduction (several blocks, two passes) in f64.
         let x = randn::<Rank1<100000>>().double();
         check(

@@ -61,6 +61,11 @@ extern "C" void matmul_i64(const i64*, Layout4, const i64*, Layout4, i64*, u64);
 #define DECL_REDUCE_T(T, s) DECL_REDUCE(sum, T, s, T) DECL_REDUCE(max, T, s, T) \
     DECL_REDUCE(min, T, s, T) DECL_REDUCE(argmax, T, s, i64) DECL_REDUCE(argmin, T, s, i64)
 DECL_REDUCE_T(float, f32) DECL_REDUCE_T(double, f64) DECL_REDUCE_T(int, i32) DECL_REDUCE_T(i64, i64)
+#define DECL_SUM64(T, s)                                                                \
+    extern "C" void reduce_sum64_##s(const T*, Layout4, u32, i64*, u64);                \
+    extern "C" void reduce_all_sum64_##s(const T*, Layout4, i64*, i64*, u64);           \
+    extern "C" void reduce_all_sum64_##s##_final(const i64*, const i64*, u64, i64*, u64);
+DECL_SUM64(int, i32) DECL_SUM64(u8, bool)
 
 template <class T> struct SgdParams { T neg_lr, weight_decay, momentum, one_minus_dampening; u32 flags; };
 template <class T> struct AdamParams { T weight_decay, one_minus_beta1, beta2, one_minus_beta2, bias_correction2_sqrt, neg_step_size, eps; u32 flags; };
@@ -622,15 +627,16 @@ template <class T> i64 arg_ref(const std::vector<T>& v, bool max) {
 }
 template <class T> T sum_ref(const std::vector<T>& v) { T a = 0; for (T x : v) a = r_wadd(a, x); return a; }
 
-template <class T, class O>
+// P: the partials' type (T, except i64 for the widening sum64).
+template <class T, class O, class P = T>
 struct ReduceKernels {
     void (*axis)(const T*, Layout4, u32, O*, u64);
-    void (*all)(const T*, Layout4, T*, i64*, u64);
-    void (*fin)(const T*, const i64*, u64, O*, u64);
+    void (*all)(const T*, Layout4, P*, i64*, u64);
+    void (*fin)(const P*, const i64*, u64, O*, u64);
 };
 
-template <class T, class O, class R>
-static void check_reduce(const char* name, ReduceKernels<T, O> k, const std::vector<T>& pool, R ref) {
+template <class T, class O, class P, class R>
+static void check_reduce(const char* name, ReduceKernels<T, O, P> k, const std::vector<T>& pool, R ref) {
     HL shapes[] = {permute(contig({6, 4, 5}, 1), {1, 2, 0}), contig({3, 70}), contig({40}), contig({2, 0, 3})};
     for (auto& l : shapes) {
         auto X = random_vec<T>(l.span(), pool);
@@ -676,7 +682,7 @@ static void check_reduce(const char* name, ReduceKernels<T, O> k, const std::vec
         for (u64 i : ix) all.push_back(X[i]);
         for (u64 nparts : {1ull, 3ull, 7ull}) {
             for (unsigned block : {32u, 256u}) {
-                std::vector<T> pv(nparts);
+                std::vector<P> pv(nparts);
                 std::vector<i64> pi(nparts);
                 O out = O(55);
                 // Fewer blocks than partials for nparts 7: blocks loop over partials.
@@ -724,6 +730,19 @@ static void test_reduce() {
     ReduceKernels<i64, i64> max_l{reduce_max_i64, reduce_all_max_i64, reduce_all_max_i64_final};
     check_reduce<i64, i64>("sum_i64", sum_l, lpool, sum_ref<i64>);
     check_reduce<i64, i64>("max_i64", max_l, lpool, fold_max<i64>);
+    // PyTorch's promotion: i32 and bool sums are i64, so i32 extremes do not wrap.
+    ReduceKernels<int, i64, i64> sum64_i{reduce_sum64_i32, reduce_all_sum64_i32, reduce_all_sum64_i32_final};
+    check_reduce<int, i64>("sum64_i32", sum64_i, ipool, [](const std::vector<int>& v) {
+        u64 a = 0;
+        for (int x : v) a += (u64)(i64)x;
+        return (i64)a;
+    });
+    ReduceKernels<u8, i64, i64> sum64_b{reduce_sum64_bool, reduce_all_sum64_bool, reduce_all_sum64_bool_final};
+    check_reduce<u8, i64>("sum64_bool", sum64_b, std::vector<u8>{0, 1, 1, 0, 1}, [](const std::vector<u8>& v) {
+        i64 a = 0;
+        for (u8 x : v) a += x != 0;
+        return a;
+    });
     ReduceKernels<double, double> sum_d{reduce_sum_f64, reduce_all_sum_f64, reduce_all_sum_f64_final};
     check_reduce<double, double>("sum_f64", sum_d, std::vector<double>{1, 2, -3, 0.5, -0.25}, sum_ref<double>);
     // The sum of an empty tensor is +0.0; a partial-index buffer may be omitted for sums.

@@ -5,7 +5,7 @@
 use std::marker::PhantomData;
 
 use crate::Result;
-use crate::dtype::{CastTo, Dtype, FloatDtype, NumDtype};
+use crate::dtype::{CastTo, Dtype, FloatDtype, NumDtype, SumDtype};
 use crate::error::Error;
 use crate::layout::Layout;
 use crate::ops::{
@@ -237,6 +237,14 @@ impl ReduceKernel for Cuda {
         _: &Layout,
         _: Option<usize>,
     ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn sum<E: SumDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: Option<usize>,
+    ) -> Result<CudaStorage<E::Sum>> {
         match self.never {}
     }
     fn arg_reduce<E: NumDtype>(

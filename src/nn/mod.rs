@@ -13,7 +13,7 @@ pub use activation::{ReLU, Sigmoid, Tanh};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use params::{AnyParam, Param, ParamRef, Parameters, prefixed, prefixed_ref};
-pub use safetensors::{from_bytes, load, save, to_bytes};
+pub use safetensors::{from_bytes, load, load_from, save, to_bytes};
 pub use sequential::{Chain, Features, Follows, Input, Sequential};
 pub use to_device::ToDevice;
 

@@ -37,7 +37,9 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor whose element at row-major position `i` is `f(i)`.
     pub fn from_fn(f: impl FnMut(usize) -> E) -> Self {
         const { <S as ConstShape>::ASSERT_STATIC };
-        Self::from_storage((0..S::NUMEL).map(f).collect(), S::default(), Cpu)
+        let mut data = expect_device(crate::device::cpu::try_vec(S::NUMEL));
+        data.extend((0..S::NUMEL).map(f));
+        Self::from_storage(data, S::default(), Cpu)
     }
 }
 

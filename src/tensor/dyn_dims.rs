@@ -199,7 +199,7 @@ impl<S: Shape, E: FloatDtype> Tensor<S, E, Cpu> {
     pub fn rand_dims(dims: &[usize]) -> Result<Self> {
         let shape: S = shape_from_dims(dims)?;
         Ok(Self::from_storage(
-            super::random::sample(shape.numel(), false),
+            super::random::sample(shape.numel(), false)?,
             shape,
             Cpu,
         ))
@@ -209,7 +209,7 @@ impl<S: Shape, E: FloatDtype> Tensor<S, E, Cpu> {
     pub fn randn_dims(dims: &[usize]) -> Result<Self> {
         let shape: S = shape_from_dims(dims)?;
         Ok(Self::from_storage(
-            super::random::sample(shape.numel(), true),
+            super::random::sample(shape.numel(), true)?,
             shape,
             Cpu,
         ))

@@ -9,7 +9,7 @@ use cust::memory::{CopyDestination, DeviceBuffer, DevicePointer};
 
 use crate::Result;
 use crate::device::DeviceStorage;
-use crate::dtype::{CastTo, Dtype, FloatDtype, NumDtype};
+use crate::dtype::{CastTo, DType, Dtype, FloatDtype, NumDtype, SumDtype};
 use crate::error::Error;
 use crate::layout::Layout;
 use crate::ops::{
@@ -302,9 +302,10 @@ impl Cuda {
         })
     }
 
-    /// One of `reduce.cu`'s reductions: `op` is `sum`, `max`, `min` (output `E`) or
-    /// `argmax`, `argmin` (output `i64`, `O`), along `axis` or over everything.
-    fn reduce_launch<E: NumDtype, O: Dtype>(
+    /// One of `reduce.cu`'s reductions: `op` is `sum`, `max`, `min` (output `E`),
+    /// `argmax`, `argmin` (output `i64`, `O`) or `sum64` (`i32`, `bool`: output `i64`),
+    /// along `axis` or over everything. `P` is the partials' type: `E`, or `i64` for `sum64`.
+    fn reduce_launch<E: Dtype, P: Dtype, O: Dtype>(
         &self,
         op: &str,
         x: &CudaStorage<E>,
@@ -345,9 +346,9 @@ impl Cuda {
             None => {
                 let numel = l.numel();
                 let nparts = numel.div_ceil(2048).clamp(1, 1024);
-                let part_val = self.alloc::<E>(nparts)?;
-                // Sum keeps no indices (the kernel accepts a null `part_idx`).
-                let part_idx = if op == "sum" {
+                let part_val = self.alloc::<P>(nparts)?;
+                // Sums keep no indices (the kernel accepts a null `part_idx`).
+                let part_idx = if op.starts_with("sum") {
                     None
                 } else {
                     Some(self.alloc::<i64>(nparts)?)
@@ -359,9 +360,10 @@ impl Cuda {
                     grid: (nparts as u32, 1, 1),
                     block: THREADS,
                 };
-                // SAFETY: reduce_all_<op>_<dtype>(const T* x, Layout4 lx, T* part_val,
-                // i64* part_idx, u64 nparts): `lx` is checked against `x`; `part_val` (and
-                // `part_idx`, null only for sum, which never writes it) hold `nparts`.
+                // SAFETY: reduce_all_<op>_<dtype>(const T* x, Layout4 lx, P* part_val,
+                // i64* part_idx, u64 nparts): `lx` is checked against `x`; `part_val` (of the
+                // kernel's partial type `P`) and `part_idx` (null only for the sums, which
+                // never write it) hold `nparts`.
                 unsafe {
                     self.launch(
                         Family::Reduce,
@@ -376,9 +378,9 @@ impl Cuda {
                     grid: (1, 1, 1),
                     block: THREADS,
                 };
-                // SAFETY: reduce_all_<op>_<dtype>_final(const T* part_val, const i64*
+                // SAFETY: reduce_all_<op>_<dtype>_final(const P* part_val, const i64*
                 // part_idx, u64 nparts, O* out, u64 out_len): the partial buffers of pass 1
-                // (`nparts` each, or a null `part_idx` for sum), `out` holds one `O`.
+                // (`nparts` each, or a null `part_idx` for the sums), `out` holds one `O`.
                 unsafe {
                     self.launch(
                         Family::Reduce,
@@ -834,7 +836,22 @@ impl ReduceKernel for Cuda {
             ReduceOp::Max => "max",
             ReduceOp::Min => "min",
         };
-        self.reduce_launch::<E, E>(name, x, l, axis)
+        self.reduce_launch::<E, E, E>(name, x, l, axis)
+    }
+
+    fn sum<E: SumDtype>(
+        &self,
+        x: &CudaStorage<E>,
+        l: &Layout,
+        axis: Option<usize>,
+    ) -> Result<CudaStorage<E::Sum>> {
+        // i32 and bool widen to i64 in the kernel (`E::Sum` is i64 for them); floats and
+        // i64 are summed in their own type (`E::Sum` is `E`).
+        let name = match E::DTYPE {
+            DType::I32 | DType::Bool => "sum64",
+            DType::F32 | DType::F64 | DType::I64 => "sum",
+        };
+        self.reduce_launch::<E, E::Sum, E::Sum>(name, x, l, axis)
     }
 
     fn arg_reduce<E: NumDtype>(
@@ -848,7 +865,7 @@ impl ReduceKernel for Cuda {
             ArgReduceOp::ArgMax => "argmax",
             ArgReduceOp::ArgMin => "argmin",
         };
-        self.reduce_launch::<E, i64>(name, x, l, axis)
+        self.reduce_launch::<E, E, i64>(name, x, l, axis)
     }
 }
 

@@ -197,8 +197,9 @@ macro_rules! try_twins {
             S: Broadcast<S2>,
             SO: OutShape<BroadcastOf<S, S2>>,
         {
-            *out = self.try_binary(BinaryOp::$op, rhs)?.into_same_shape();
-            Ok(())
+            out.check_in_place()?;
+            let new = self.try_binary(BinaryOp::$op, rhs)?;
+            out.assign(new.into_same_shape())
         }
     )*};
 }
@@ -233,6 +234,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         S: BroadcastInto<S2>,
     {
         check_onto(op.name(), self.dims(), rhs.dims())?;
+        self.check_in_place()?;
         let lb = rhs.layout.broadcast_to(self.dims());
         if let Some(done) = self.write_in_place(&[rhs.node()], |device, storage, la| {
             device.binary_assign(op, storage, la, &rhs.storage, &lb, None)
@@ -243,8 +245,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             .device
             .binary(op, &self.storage, &self.layout, &rhs.storage, &lb)?;
         let new = backward::record(self.with_storage(storage), op, self, rhs);
-        self.assign(new);
-        Ok(())
+        self.assign(new)
     }
 
     /// `torch.add(x, y)`, with device errors returned.

@@ -1,7 +1,7 @@
 //! CPU kernels for `index_select` and `cat`.
 use crate::Result;
 use crate::device::Cpu;
-use crate::device::cpu::gather;
+use crate::device::cpu::{gather, try_vec};
 use crate::dtype::{Dtype, NumDtype};
 use crate::error::Error;
 use crate::layout::Layout;
@@ -30,7 +30,7 @@ impl IndexKernel for Cpu {
         lidx: &Layout,
     ) -> Result<Vec<E>> {
         let (outer, size, inner) = split_at_axis(l, axis);
-        let idx = gather(idx, lidx);
+        let idx = gather(idx, lidx)?;
         let rows = idx
             .iter()
             .map(|&i| {
@@ -40,8 +40,8 @@ impl IndexKernel for Cpu {
                     .ok_or(Error::IndexOutOfRange { index: i, size })
             })
             .collect::<Result<Vec<usize>>>()?;
-        let x = gather(x, l);
-        let mut out = Vec::with_capacity(outer * rows.len() * inner);
+        let x = gather(x, l)?;
+        let mut out = try_vec(outer * rows.len() * inner)?;
         for o in 0..outer {
             for &r in &rows {
                 let start = (o * size + r) * inner;
@@ -62,9 +62,10 @@ impl IndexKernel for Cpu {
     ) -> Result<Vec<E>> {
         let out_layout = Layout::contiguous(dims);
         let (outer, size, inner) = split_at_axis(&out_layout, axis);
-        let idx = gather(idx, lidx);
-        let src = gather(src, lsrc);
-        let mut out = vec![E::zero(); dims.numel()];
+        let idx = gather(idx, lidx)?;
+        let src = gather(src, lsrc)?;
+        let mut out = try_vec(dims.numel())?;
+        out.resize(dims.numel(), E::zero());
         for o in 0..outer {
             for (j, &i) in idx.iter().enumerate() {
                 let row = usize::try_from(i)
@@ -90,7 +91,7 @@ impl IndexKernel for Cpu {
             });
         }
         let row_len: usize = l.dims().as_slice().iter().skip(1).product();
-        let mut out = Vec::with_capacity(rows.len() * row_len);
+        let mut out = try_vec(rows.len() * row_len)?;
         if l.is_contiguous() {
             // Rows of a dense tensor are runs of its storage: copy them, nothing else.
             for &r in rows {
@@ -116,9 +117,9 @@ impl IndexKernel for Cpu {
     ) -> Result<Vec<E>> {
         let (outer, sa, inner) = split_at_axis(la, axis);
         let (_, sb, _) = split_at_axis(lb, axis);
-        let (a, b) = (gather(a, la), gather(b, lb));
+        let (a, b) = (gather(a, la)?, gather(b, lb)?);
         let (ra, rb) = (sa * inner, sb * inner);
-        let mut out = Vec::with_capacity(a.len() + b.len());
+        let mut out = try_vec(a.len() + b.len())?;
         for o in 0..outer {
             out.extend_from_slice(&a[o * ra..(o + 1) * ra]);
             out.extend_from_slice(&b[o * rb..(o + 1) * rb]);

@@ -20,8 +20,8 @@ pub(crate) fn map<A: Copy + Sync, O: Send>(
     x: &[A],
     l: &Layout,
     f: impl Fn(A) -> O + Sync,
-) -> Vec<O> {
-    map_new(&dense(x, l), f)
+) -> Result<Vec<O>> {
+    map_new(&dense(x, l)?, f)
 }
 
 /// `x = f(x)` over the dense run `x`.
@@ -164,7 +164,7 @@ macro_rules! with_float_fn {
 
 impl UnaryKernel for Cpu {
     fn unary<E: NumDtype>(&self, op: UnaryOp<E>, x: &Vec<E>, l: &Layout) -> Result<Vec<E>> {
-        Ok(with_unary_fn!(op, E, |f| map(x, l, f)))
+        with_unary_fn!(op, E, |f| map(x, l, f))
     }
 
     fn unary_float<E: FloatDtype>(
@@ -173,7 +173,7 @@ impl UnaryKernel for Cpu {
         x: &Vec<E>,
         l: &Layout,
     ) -> Result<Vec<E>> {
-        Ok(with_float_fn!(op, E, |f| map(x, l, f)))
+        with_float_fn!(op, E, |f| map(x, l, f))
     }
 
     fn unary_assign<E: NumDtype>(
@@ -213,7 +213,7 @@ impl UnaryKernel for Cpu {
         // the same for every element, and the comparisons vectorise as masks). A NaN `x`
         // fails every comparison: 0.
         let inclusive = !min_exclusive;
-        Ok(match (min, max) {
+        match (min, max) {
             (Some(lo), None) => zip_map(g, lg, x, lx, move |g, x| {
                 if x > lo || (inclusive && x == lo) {
                     g
@@ -230,6 +230,6 @@ impl UnaryKernel for Cpu {
                 }
             }),
             (None, None) => map(g, lg, |g| g),
-        })
+        }
     }
 }

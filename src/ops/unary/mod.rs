@@ -160,6 +160,17 @@ pub(crate) fn clamp_backward_unfused<D: DeviceStorage + CompareKernel + CopyKern
     }
 }
 
+/// Refuses `clamp(None, None)`, as PyTorch raises: a clamp without bounds is almost
+/// certainly a mistake (a bound lost on the way), not a request for a copy.
+fn check_op<E>(op: UnaryOp<E>) -> Result<()> {
+    if let UnaryOp::Clamp(None, None) = op {
+        return Err(crate::Error::InvalidArgument(
+            "clamp: at least one of `min` and `max` must be given (both are `None`)".into(),
+        ));
+    }
+    Ok(())
+}
+
 // The named ops as pairs: `$name` panics with a device error, `$try_name` returns it. Each
 // line is `name / try_name(args) => op`, computed by `$apply` (out of place: `try_unary` or
 // `try_unary_float`; in place: `try_unary_in_place` or `try_float_in_place`).
@@ -196,8 +207,9 @@ macro_rules! unary_twins {
 }
 
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
-    /// Applies `op`, with device errors returned.
+    /// Applies `op`, with device errors returned (and `Err` for `Clamp(None, None)`).
     pub fn try_unary(&self, op: UnaryOp<E>) -> Result<Self> {
+        check_op(op)?;
         let storage = self.device.unary(op, &self.storage, &self.layout)?;
         Ok(backward::record(self.with_storage(storage), op, self))
     }
@@ -209,6 +221,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// `self = op(self)`: in place when the storage is this tensor's alone and nothing is
     /// recorded, else out of place as [`assign`](Self::assign).
     fn try_unary_in_place(&mut self, op: UnaryOp<E>) -> Result<()> {
+        check_op(op)?;
+        self.check_in_place()?;
         let written = self.write_in_place(&[], |device, storage, l| {
             device.unary_assign(op, storage, l)
         });
@@ -216,8 +230,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             Some(done) => done,
             None => {
                 let new = self.try_unary(op)?;
-                self.assign(new);
-                Ok(())
+                self.assign(new)
             }
         }
     }
@@ -233,7 +246,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         /// `x.neg()`: the same as `-&x`.
         neg / try_neg() => UnaryOp::Neg;
 
-        /// `x.clamp(min=min, max=max)`: either bound may be `None`. NaN stays NaN.
+        /// `x.clamp(min=min, max=max)`: either bound may be `None`, not both (then
+        /// `try_clamp` returns `Err` and `clamp` panics, as PyTorch raises). NaN stays NaN.
         ///
         /// ```
         /// use typetensor::tensor;
@@ -268,7 +282,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         /// `x.mul_(s)` with a scalar: scales in place.
         mul_scalar_ / try_mul_scalar_(s: E) => UnaryOp::MulScalar(s);
 
-        /// `x.clamp_(min, max)`: clamps in place.
+        /// `x.clamp_(min, max)`: clamps in place (at least one bound, as `clamp`).
         clamp_ / try_clamp_(min: Option<E>, max: Option<E>) => UnaryOp::Clamp(min, max);
     }
 
@@ -279,8 +293,9 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     /// [`zero_`](Self::zero_) with device errors returned.
     pub fn try_zero_(&mut self) -> Result<&mut Self> {
+        self.check_in_place()?;
         let new = self.try_zeros_like()?;
-        self.assign(new);
+        self.assign(new)?;
         Ok(self)
     }
 
@@ -291,8 +306,9 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     /// [`fill_`](Self::fill_) with device errors returned.
     pub fn try_fill_(&mut self, v: E) -> Result<&mut Self> {
+        self.check_in_place()?;
         let new = self.try_full_like(v)?;
-        self.assign(new);
+        self.assign(new)?;
         Ok(self)
     }
 }
@@ -310,6 +326,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
     /// `self = op(self)`, in place where it may be (see `try_unary_in_place`).
     fn try_float_in_place(&mut self, op: FloatUnaryOp<E>) -> Result<()> {
+        self.check_in_place()?;
         let written = self.write_in_place(&[], |device, storage, l| {
             device.unary_float_assign(op, storage, l)
         });
@@ -317,8 +334,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
             Some(done) => done,
             None => {
                 let new = self.try_unary_float(op)?;
-                self.assign(new);
-                Ok(())
+                self.assign(new)
             }
         }
     }
