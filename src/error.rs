@@ -44,6 +44,9 @@ pub enum Error {
     Autograd(String),
     /// A device could not be used (no driver, no GPU, out of memory, a kernel failed).
     Device(String),
+    /// A run-time argument is outside its allowed range (a dropout probability above 1, a
+    /// negative label smoothing), as PyTorch's `ValueError`.
+    InvalidArgument(String),
 }
 
 /// `Result` with this crate's [`Error`].
@@ -95,6 +98,7 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "i/o: {e}"),
             Error::Autograd(msg) => write!(f, "autograd: {msg}"),
             Error::Device(msg) => write!(f, "device: {msg}"),
+            Error::InvalidArgument(msg) => write!(f, "invalid argument: {msg}"),
         }
     }
 }

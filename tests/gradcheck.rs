@@ -550,6 +550,70 @@ fn grad_tanh<D: Device>(d: &D) {
     check_op1(d, "tanh", &randn::<Rank2<3, 4>>(), |x| x.tanh());
 }
 
+fn grad_trig_and_exp_family<D: Device>(d: &D) {
+    manual_seed(80);
+    let x = randn::<Rank2<3, 4>>();
+    check_op1(d, "sin", &x, |x| x.sin());
+    check_op1(d, "cos", &x, |x| x.cos());
+    check_op1(d, "exp2", &x, |x| x.exp2());
+    check_op1(d, "expm1", &x, |x| x.expm1());
+    // log1p needs x > -1; rsqrt x > 0.
+    let p = positive::<Rank2<3, 4>>();
+    check_op1(
+        d,
+        "log1p",
+        &remap(p.clone(), |v| v.iter_mut().for_each(|x| *x -= 1.2)),
+        |x| x.log1p(),
+    );
+    check_op1(d, "rsqrt", &p, |x| x.rsqrt());
+}
+
+fn grad_piecewise_constant_is_zero<D: Device>(d: &D) {
+    manual_seed(81);
+    // Away from the jumps (integers, halves, zero), where the numeric gradient is 0 too.
+    let x = remap(randn::<Rank2<3, 4>>(), |v| {
+        v.iter_mut()
+            .for_each(|x| *x = (*x * 3.0).floor() + 0.2 + 0.1 * x.abs().fract())
+    });
+    check_op1(d, "sign", &x, |x| x.sign());
+    check_op1(d, "floor", &x, |x| x.floor());
+    check_op1(d, "round", &x, |x| x.round());
+}
+
+fn grad_gelu_leaky_relu<D: Device>(d: &D) {
+    use typetensor::nn::functional::{self as F, GeluApproximate};
+    manual_seed(82);
+    let x = remap(randn::<Rank2<3, 4>>(), |v| {
+        v.iter_mut().for_each(|x| *x *= 3.0)
+    });
+    check_op1(d, "gelu", &x, |x| F::gelu(x));
+    check_op1(d, "gelu tanh", &x, |x| {
+        F::gelu_with(x, GeluApproximate::Tanh)
+    });
+    check_op1(d, "leaky_relu", &nonzero::<Rank2<3, 4>>(), |x| {
+        F::leaky_relu(x, 0.1)
+    });
+}
+
+fn grad_softmax_family<D: Device>(d: &D) {
+    manual_seed(83);
+    let x = randn::<Rank3<2, 3, 4>>();
+    check_op1(d, "softmax(0)", &x, |x| x.softmax::<0>());
+    check_op1(d, "softmax(1)", &x, |x| x.softmax::<1>());
+    check_op1(d, "softmax(2)", &x, |x| x.softmax::<2>());
+    check_op1(d, "log_softmax(0)", &x, |x| x.log_softmax::<0>());
+    check_op1(d, "log_softmax(2)", &x, |x| x.log_softmax::<2>());
+    check_op1(d, "logsumexp(1)", &x, |x| x.logsumexp::<1>());
+    check_op1(d, "logsumexp(2)", &x, |x| x.logsumexp::<2>());
+    // Of a transposed view (strided input and gradient).
+    check_op1(d, "softmax of a transpose", &x, |x| {
+        x.transpose::<0, 2>().softmax::<1>()
+    });
+    check_op1(d, "log_softmax of a vector", &randn::<Rank1<5>>(), |x| {
+        x.log_softmax::<0>()
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // Matrix products
 // ---------------------------------------------------------------------------------------
@@ -1539,6 +1603,10 @@ macro_rules! gradchecks {
             grad_pow,
             grad_sigmoid,
             grad_tanh,
+            grad_trig_and_exp_family,
+            grad_piecewise_constant_is_zero,
+            grad_gelu_leaky_relu,
+            grad_softmax_family,
             grad_mm,
             grad_mm_of_views,
             grad_mm_transposed_operands,

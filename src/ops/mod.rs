@@ -22,6 +22,7 @@ pub mod index;
 pub mod matmul;
 pub mod reduce;
 pub mod reshape;
+pub mod softmax;
 #[cfg(test)]
 mod test_support;
 pub mod transpose;

@@ -341,7 +341,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 }
 
 /// The result shape of reducing `axis` of `layout`.
-fn reduced_shape<S2: Shape>(layout: &Layout, axis: usize, keepdim: bool) -> Result<S2> {
+pub(crate) fn reduced_shape<S2: Shape>(layout: &Layout, axis: usize, keepdim: bool) -> Result<S2> {
     let mut d: Vec<usize> = layout.dims().as_slice().to_vec();
     if keepdim {
         d[axis] = 1;

@@ -1,0 +1,151 @@
+//! CPU softmax kernels: each line along the axis is read once for its maximum, once for the
+//! sum of exponentials, and written once.
+use crate::Result;
+use crate::device::Cpu;
+use crate::device::cpu::dense;
+use crate::dtype::FloatDtype;
+use crate::layout::Layout;
+
+use super::{SoftmaxKernel, SoftmaxOp, logsumexp_backward_error};
+
+/// (outer, size, inner): the element counts before, at, and after `axis`.
+pub(crate) fn split_at_axis(l: &Layout, axis: usize) -> (usize, usize, usize) {
+    let d = l.dims();
+    let d = d.as_slice();
+    (
+        d[..axis].iter().product(),
+        d[axis],
+        d[axis + 1..].iter().product(),
+    )
+}
+
+/// The largest element of a line, NaN if any is (`-inf` for an empty line).
+#[inline]
+fn line_max<E: FloatDtype>(line: impl Iterator<Item = E>) -> E {
+    let mut m = E::neg_infinity();
+    for v in line {
+        if v.is_nan() {
+            return v;
+        }
+        if v > m {
+            m = v;
+        }
+    }
+    m
+}
+
+/// Calls `f(base)` for every line along the axis of a dense `(outer, size, inner)` block:
+/// the line's elements are `base + j * inner` for `j < size`.
+#[inline]
+fn for_lines(outer: usize, size: usize, inner: usize, mut f: impl FnMut(usize, usize)) {
+    for o in 0..outer {
+        for k in 0..inner {
+            f(o * inner + k, o * size * inner + k);
+        }
+    }
+}
+
+impl SoftmaxKernel for Cpu {
+    fn softmax<E: FloatDtype>(
+        &self,
+        op: SoftmaxOp,
+        x: &Vec<E>,
+        l: &Layout,
+        axis: usize,
+    ) -> Result<Vec<E>> {
+        let (outer, size, inner) = split_at_axis(l, axis);
+        let x = dense(x, l);
+        let at = |base: usize, j: usize| x[base + j * inner];
+        let zero = E::zero();
+        let out = match op {
+            SoftmaxOp::Softmax => {
+                let mut out = vec![zero; x.len()];
+                for_lines(outer, size, inner, |_, base| {
+                    let m = line_max((0..size).map(|j| at(base, j)));
+                    let mut sum = zero;
+                    for j in 0..size {
+                        let e = (at(base, j) - m).exp();
+                        out[base + j * inner] = e;
+                        sum += e;
+                    }
+                    for j in 0..size {
+                        out[base + j * inner] = out[base + j * inner] / sum;
+                    }
+                });
+                out
+            }
+            SoftmaxOp::LogSoftmax => {
+                let mut out = vec![zero; x.len()];
+                for_lines(outer, size, inner, |_, base| {
+                    let m = line_max((0..size).map(|j| at(base, j)));
+                    let mut sum = zero;
+                    for j in 0..size {
+                        sum += (at(base, j) - m).exp();
+                    }
+                    let log_sum = sum.ln();
+                    for j in 0..size {
+                        out[base + j * inner] = at(base, j) - m - log_sum;
+                    }
+                });
+                out
+            }
+            SoftmaxOp::LogSumExp => {
+                let mut out = vec![zero; outer * inner];
+                for_lines(outer, size, inner, |line, base| {
+                    let m = line_max((0..size).map(|j| at(base, j)));
+                    // PyTorch shifts by 0 where the maximum is infinite: all `-inf` gives
+                    // `log(0) = -inf` instead of NaN, and a `+inf` gives `+inf`.
+                    let shift = if m.is_infinite() { zero } else { m };
+                    let mut sum = zero;
+                    for j in 0..size {
+                        sum += (at(base, j) - shift).exp();
+                    }
+                    out[line] = sum.ln() + shift;
+                });
+                out
+            }
+        };
+        Ok(out)
+    }
+
+    fn softmax_backward<E: FloatDtype>(
+        &self,
+        op: SoftmaxOp,
+        g: &Vec<E>,
+        lg: &Layout,
+        y: &Vec<E>,
+        ly: &Layout,
+        axis: usize,
+    ) -> Result<Vec<E>> {
+        if op == SoftmaxOp::LogSumExp {
+            return Err(logsumexp_backward_error());
+        }
+        let (outer, size, inner) = split_at_axis(ly, axis);
+        let (g, y) = (dense(g, lg), dense(y, ly));
+        let mut out = vec![E::zero(); y.len()];
+        for_lines(outer, size, inner, |_, base| {
+            let idx = |j: usize| base + j * inner;
+            match op {
+                SoftmaxOp::Softmax => {
+                    let mut dot = E::zero();
+                    for j in 0..size {
+                        dot += g[idx(j)] * y[idx(j)];
+                    }
+                    for j in 0..size {
+                        out[idx(j)] = y[idx(j)] * (g[idx(j)] - dot);
+                    }
+                }
+                SoftmaxOp::LogSoftmax | SoftmaxOp::LogSumExp => {
+                    let mut sum = E::zero();
+                    for j in 0..size {
+                        sum += g[idx(j)];
+                    }
+                    for j in 0..size {
+                        out[idx(j)] = g[idx(j)] - y[idx(j)].exp() * sum;
+                    }
+                }
+            }
+        });
+        Ok(out)
+    }
+}
