@@ -10,7 +10,7 @@
 //! `cuda` instances print "skipped: no CUDA device" and pass. With
 //! `TYPETENSOR_REQUIRE_CUDA=1` they fail instead, so a GPU run can never pass by skipping.
 use typetensor::autograd::no_grad;
-use typetensor::nn::functional::{self as F, GeluApproximate};
+use typetensor::nn::functional::{self as F, ClassOpts, GeluApproximate};
 use typetensor::nn::{Linear, MSELoss, Module, Parameters, ReLU, Reduction, Sequential, ToDevice};
 use typetensor::optim::{Adam, Optimizer, RMSprop, SGD};
 use typetensor::{
@@ -409,6 +409,83 @@ mod suite {
         );
     }
 
+    pub fn losses<D: Device>(d: &D) {
+        manual_seed(21);
+        let x = randn::<Rank2<33, 10>>().mul_scalar(5.0);
+        let t = Tensor::<Rank1<33>, i64>::from_fn(|i| {
+            if i % 7 == 3 {
+                -100
+            } else {
+                (i * 3 % 10) as i64
+            }
+        });
+        let (dx, dt) = (x.to_device(d), t.to_device(d));
+        let opts = ClassOpts::new().label_smoothing(0.1);
+        check(
+            "cross_entropy none",
+            &F::cross_entropy_none(&dx, &dt, opts),
+            &F::cross_entropy_none(&x, &t, opts),
+            SUMS,
+        );
+        check(
+            "cross_entropy mean",
+            &F::cross_entropy_with(&dx, &dt, Reduction::Mean, opts),
+            &F::cross_entropy_with(&x, &t, Reduction::Mean, opts),
+            SUMS,
+        );
+        let bad = tensor([0i64, 10, 0]).to_device(d);
+        assert!(matches!(
+            F::try_cross_entropy(&dx.narrow::<0, 0, 3>(), &bad),
+            Err(Error::IndexOutOfRange {
+                index: 10,
+                size: 10
+            })
+        ));
+        let y = randn::<Rank2<33, 10>>().sigmoid();
+        let dy = y.to_device(d);
+        let none: Option<&Tensor<Rank1<10>, f32, D>> = None;
+        let cnone: Option<&Tensor<Rank1<10>>> = None;
+        check(
+            "bce with logits",
+            &F::binary_cross_entropy_with_logits_none(&dx, &dy, none),
+            &F::binary_cross_entropy_with_logits_none(&x, &y, cnone),
+            ULPS,
+        );
+        check(
+            "smooth_l1",
+            &F::smooth_l1_loss_none(&dx, &dy, 0.5),
+            &F::smooth_l1_loss_none(&x, &y, 0.5),
+            EXACT,
+        );
+        check(
+            "huber",
+            &F::huber_loss_none(&dx, &dy, 0.5),
+            &F::huber_loss_none(&x, &y, 0.5),
+            EXACT,
+        );
+        // Gradients through log_softmax, gather and scatter_add on the device.
+        let (lx, cx) = (x.leaf_on(d), x.leaf_on(&Cpu));
+        F::cross_entropy_with(&lx, &dt, Reduction::Sum, opts).backward();
+        F::cross_entropy_with(&cx, &t, Reduction::Sum, opts).backward();
+        check(
+            "cross_entropy backward",
+            &lx.grad().unwrap(),
+            &cx.grad().unwrap(),
+            SUMS,
+        );
+        // Dropout: the mask comes from the host generator, so both devices drop the same.
+        manual_seed(3);
+        let a = F::dropout(&dx, 0.3, true);
+        manual_seed(3);
+        check("dropout", &a, &F::dropout(&x, 0.3, true), EXACT);
+        check(
+            "linspace",
+            &Tensor::<Rank1<9>, f32, D>::linspace_on(-1.0, 2.0, d),
+            &Tensor::<Rank1<9>>::linspace(-1.0, 2.0),
+            EXACT,
+        );
+    }
+
     pub fn compare<D: Device>(d: &D) {
         manual_seed(3);
         let a = with_specials(randn::<Rank2<6, 40>>());
@@ -551,6 +628,36 @@ mod suite {
             &a.index_select::<0, 4>(&idx).unwrap(),
             EXACT,
         );
+        let gi = tensor([[5i64, 0], [0, 5], [3, 3], [1, 2], [4, 4], [2, 0]]);
+        let dgi = gi.to_device(d);
+        check(
+            "gather axis 1",
+            &da.gather::<1, _>(&dgi),
+            &a.gather::<1, _>(&gi),
+            EXACT,
+        );
+        check(
+            "gather axis 0 of a transpose",
+            &da.t().gather::<0, _>(&dgi.t()),
+            &a.t().gather::<0, _>(&gi.t()),
+            EXACT,
+        );
+        let src = randn::<Rank2<6, 2>>();
+        check(
+            "scatter_add axis 1",
+            &da.scatter_add::<1, _>(&dgi, &src.to_device(d)),
+            &a.scatter_add::<1, _>(&gi, &src),
+            ULPS,
+        );
+        let bad = tensor([[0i64, 9], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0]]).to_device(d);
+        assert!(matches!(
+            da.try_gather::<1, _>(&bad),
+            Err(Error::IndexOutOfRange { index: 9, size: 9 })
+        ));
+        assert!(matches!(
+            da.try_scatter_add::<1, _>(&bad, &src.to_device(d)),
+            Err(Error::IndexOutOfRange { index: 9, size: 9 })
+        ));
         check(
             "index_select axis 1 of a transpose",
             &da.t().index_select::<1, 4>(&didx).unwrap(),
@@ -1071,6 +1178,7 @@ macro_rules! device_tests {
             arith,
             unary,
             softmax,
+            losses,
             compare,
             copy_cast,
             views,

@@ -61,6 +61,10 @@ extern "C" void index_select_f32(const float*, Layout4, u32, const i64*, Layout4
 extern "C" void index_select_bool(const u8*, Layout4, u32, const i64*, Layout4, u8*, u64);
 extern "C" void index_add_f32(float*, Layout4, u32, const i64*, Layout4, const float*, Layout4);
 extern "C" void index_add_i32(int*, Layout4, u32, const i64*, Layout4, const int*, Layout4);
+extern "C" void gather_f32(const float*, Layout4, u32, const i64*, Layout4, float*, u64);
+extern "C" void gather_bool(const u8*, Layout4, u32, const i64*, Layout4, u8*, u64);
+extern "C" void scatter_add_f32(float*, Layout4, u32, const i64*, Layout4, const float*, Layout4);
+extern "C" void scatter_add_i64(i64*, Layout4, u32, const i64*, Layout4, const i64*, Layout4);
 extern "C" void cat_f32(const float*, Layout4, const float*, Layout4, u32, float*, u64);
 extern "C" void cat_i64(const i64*, Layout4, const i64*, Layout4, u32, i64*, u64);
 extern "C" void matmul_f32(const float*, Layout4, const float*, Layout4, float*, u64);
@@ -1006,6 +1010,50 @@ static void test_softmax_t(void (*sm)(const T*, Layout4, u32, T*, u64),
     CHECK(s[0] != s[0] && s[1] == -inf && s[2] == inf, "logsumexp specials: %g %g %g", dbl(s[0]), dbl(s[1]), dbl(s[2]));
 }
 
+// gather/scatter_add along each axis of a transposed rank-3 input, with an index smaller
+// than the input outside the axis (the kernel's general rule), against the definition.
+static void test_gather_scatter() {
+    HL lx = permute(contig({4, 3, 5}), {2, 1, 0});  // dims {5, 3, 4}
+    auto X = small_ints<float>(lx.span(), -50, 50);
+    auto ixs = lx.indices();
+    for (u32 axis = 0; axis < 3; ++axis) {
+        std::vector<u64> id = {4, 2, 3};
+        id[axis] = 6;
+        HL li = contig(id);
+        const u64 n = li.numel();
+        auto I = small_ints<i64>(n, 0, (int)lx.dims[axis] - 1);
+        auto S = small_ints<float>(n, -9, 9);
+        std::vector<float> out(n + 1, 99.f), acc(lx.numel(), 0.f), want(lx.numel());
+        launch1(n, 64, [&] { gather_f32(X.data(), lx.l4(), axis, I.data(), li.l4(), out.data(), n); });
+        for (u64 d = 0; d < lx.numel(); ++d) { acc[d] = X[ixs[d]]; want[d] = acc[d]; }
+        HL lo = contig(lx.dims);
+        launch1(n, 64, [&] { scatter_add_f32(acc.data(), lo.l4(), axis, I.data(), li.l4(), S.data(), li.l4()); });
+        for (u64 i = 0; i < n; ++i) {
+            u64 c[3] = {i / (id[1] * id[2]), (i / id[2]) % id[1], i % id[2]};
+            c[axis] = (u64)I[i];
+            const u64 pos = (c[0] * lx.dims[1] + c[1]) * lx.dims[2] + c[2];
+            CHECK(same(out[i], X[ixs[pos]]), "gather axis %u elem %llu", axis, (unsigned long long)i);
+            want[pos] += S[i];
+        }
+        CHECK(same(out[n], 99.f), "gather wrote past out_len");
+        for (u64 d = 0; d < lx.numel(); ++d) CHECK(same(acc[d], want[d]), "scatter_add axis %u elem %llu", axis, (unsigned long long)d);
+    }
+    // An out-of-range index gathers 0 and scatters nothing; bools gather as bytes.
+    std::vector<float> x = {1, 2, 3}, o(2), acc = {0, 0, 0}, s = {5, 7};
+    std::vector<i64> idx = {3, 1};
+    std::vector<u8> xb = {0, 1, 1}, ob(2);
+    HL l3 = contig({3}), l2 = contig({2});
+    launch1(2, 32, [&] { gather_f32(x.data(), l3.l4(), 0, idx.data(), l2.l4(), o.data(), 2); });
+    launch1(2, 32, [&] { gather_bool(xb.data(), l3.l4(), 0, idx.data(), l2.l4(), ob.data(), 2); });
+    launch1(2, 32, [&] { scatter_add_f32(acc.data(), l3.l4(), 0, idx.data(), l2.l4(), s.data(), l2.l4()); });
+    CHECK(o[0] == 0 && o[1] == 2 && ob[1] == 1, "gather out of range");
+    CHECK(acc[0] == 0 && acc[1] == 7 && acc[2] == 0, "scatter_add out of range skipped");
+    std::vector<i64> ai = {INT64_MAX, 0, 0}, si = {1, 1};
+    std::vector<i64> two = {0, 0};
+    launch1(2, 32, [&] { scatter_add_i64(ai.data(), l3.l4(), 0, two.data(), l2.l4(), si.data(), l2.l4()); });
+    CHECK(ai[0] == INT64_MIN + 1, "scatter_add i64 wraps");
+}
+
 static void test_softmax() {
     test_softmax_t<float>(softmax_softmax_f32, softmax_log_softmax_f32, softmax_logsumexp_f32,
                           softmax_softmax_backward_f32, softmax_log_softmax_backward_f32);
@@ -1018,6 +1066,7 @@ int main() {
         {"binary", test_binary}, {"unary", test_unary}, {"compare", test_compare},
         {"copy", test_copy},     {"index", test_index}, {"matmul", test_matmul},
         {"reduce", test_reduce}, {"optim", test_optim}, {"softmax", test_softmax},
+        {"gather_scatter", test_gather_scatter},
     };
     int passed = 0, failed = 0;
     for (auto& s : suites) {

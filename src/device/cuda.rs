@@ -218,6 +218,29 @@ impl CopyKernel for Cuda {
 }
 
 impl IndexKernel for Cuda {
+    fn gather<E: Dtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn scatter_add<E: NumDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
     fn index_select<E: Dtype>(
         &self,
         _: &CudaStorage<E>,

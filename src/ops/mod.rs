@@ -19,6 +19,7 @@ pub mod arith;
 pub mod compare;
 pub mod copy;
 pub mod index;
+pub mod loss;
 pub mod matmul;
 pub mod reduce;
 pub mod reshape;

@@ -19,6 +19,7 @@ mod random;
 mod try_forms_tests;
 
 pub use create::{IntoTensor, tensor};
+pub(crate) use random::bernoulli_mask;
 pub use random::manual_seed;
 
 /// An n-dimensional array whose shape `S`, element type `E` and device `D` are types.

@@ -710,7 +710,91 @@ impl CopyKernel for Cuda {
     }
 }
 
+/// Checks that an index layout fits `x`'s along `axis` (same rank, sizes at most `x`'s
+/// elsewhere), as the CPU's `gather`/`scatter_add`.
+fn index_fits(l: &Layout, lidx: &Layout, axis: usize) -> Result<u32> {
+    let (xd, id) = (l.dims(), lidx.dims());
+    let (xd, id) = (xd.as_slice(), id.as_slice());
+    let ax = axis_of(axis, xd.len(), "gather/scatter_add")?;
+    if id.len() != xd.len() || (0..xd.len()).any(|d| d != axis && id[d] > xd[d]) {
+        return Err(Error::Device(format!(
+            "gather/scatter_add: an index of dims {id:?} does not fit dims {xd:?} along axis {axis}"
+        )));
+    }
+    Ok(ax)
+}
+
 impl IndexKernel for Cuda {
+    fn gather<E: Dtype>(
+        &self,
+        x: &CudaStorage<E>,
+        l: &Layout,
+        axis: usize,
+        idx: &CudaStorage<i64>,
+        lidx: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        let ax = index_fits(l, lidx, axis)?;
+        self.enter()?;
+        let lx = layout4(l, x.len())?;
+        self.check_indices(idx, lidx, l.dims()[axis])?;
+        let li = layout4(lidx, idx.len())?;
+        let n = lidx.numel();
+        let out = self.alloc::<E>(n)?;
+        if n > 0 {
+            let (px, pi, po, len) = (ptr(x), ptr(idx), ptr(&out), u64_of(n));
+            // SAFETY: gather_<dtype>(const T* x, Layout4 lx, u32 axis, const i64* idx,
+            // Layout4 lidx, T* out, u64 out_len): both layouts checked against their
+            // buffers and against each other (`index_fits`), `out` holds exactly numel(idx).
+            unsafe {
+                self.launch(
+                    Family::Index,
+                    &format!("gather_{}", E::SUFFIX),
+                    grid_1d(n),
+                    &args![px, lx, ax, pi, li, po, len],
+                )?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn scatter_add<E: NumDtype>(
+        &self,
+        x: &CudaStorage<E>,
+        l: &Layout,
+        axis: usize,
+        idx: &CudaStorage<i64>,
+        lidx: &Layout,
+        src: &CudaStorage<E>,
+        lsrc: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        let ax = index_fits(l, lidx, axis)?;
+        same_dims(lidx, lsrc, "scatter_add")?;
+        self.enter()?;
+        let lx = layout4(l, x.len())?;
+        self.check_indices(idx, lidx, l.dims()[axis])?;
+        let n = l.numel();
+        let out = Cuda::gather(self, x, &lx, n)?;
+        let m = lidx.numel();
+        if m > 0 && n > 0 {
+            let lo = dense4(l.dims())?;
+            let (li, ls) = (layout4(lidx, idx.len())?, layout4(lsrc, src.len())?);
+            let (po, pi, ps) = (ptr(&out), ptr(idx), ptr(src));
+            // SAFETY: scatter_add_<dtype>(T* out, Layout4 lout, u32 axis, const i64* idx,
+            // Layout4 lidx, const T* src, Layout4 lsrc): `lout` is `out`'s own dense layout
+            // (n elements), the others are checked against their buffers; `lidx` fits `lout`
+            // along `axis` and `lsrc` has its dims (checked above).
+            unsafe {
+                self.launch(
+                    Family::Index,
+                    &format!("scatter_add_{}", E::SUFFIX),
+                    grid_1d(m),
+                    &args![po, lo, ax, pi, li, ps, ls],
+                )?;
+            }
+        }
+        Ok(out)
+    }
+
     fn index_select<E: Dtype>(
         &self,
         x: &CudaStorage<E>,

@@ -139,7 +139,12 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         Ok(backward::record(out, op, Reduction::All, false, self))
     }
 
-    fn try_reduce_dim<S2: Shape>(&self, op: ReduceOp, axis: usize) -> Result<Tensor<S2, E, D>> {
+    /// Reduces a run-time `axis` (which the caller checked exists) into shape `S2`.
+    pub(crate) fn try_reduce_dim<S2: Shape>(
+        &self,
+        op: ReduceOp,
+        axis: usize,
+    ) -> Result<Tensor<S2, E, D>> {
         if op != ReduceOp::Sum && self.dims()[axis] == 0 {
             return Err(Error::EmptyReduction);
         }

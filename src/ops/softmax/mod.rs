@@ -65,7 +65,8 @@ pub(crate) fn logsumexp_backward_error() -> crate::Error {
 }
 
 impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
-    fn try_softmax_op(&self, op: SoftmaxOp, axis: usize) -> Result<Self> {
+    /// `op` along a run-time `axis` (which the caller checked exists).
+    pub(crate) fn try_softmax_op(&self, op: SoftmaxOp, axis: usize) -> Result<Self> {
         let storage = self.device.softmax(op, &self.storage, &self.layout, axis)?;
         Ok(backward::record(self.with_storage(storage), op, axis, self))
     }
