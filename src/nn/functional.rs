@@ -330,6 +330,12 @@ where
 {
     check_smoothing(label_smoothing)?;
     let axis = <S as ProbTarget<P>>::AXIS;
+    if target.dims() != input.dims() {
+        return Err(Error::ShapeMismatch {
+            expected: input.dims().as_slice().to_vec(),
+            found: target.dims().as_slice().to_vec(),
+        });
+    }
     // `P` is `S` (the rule says so): see the target as the logits' type, graph node kept.
     let target = target.retyped::<S>()?;
     let logp = input.try_softmax_op(SoftmaxOp::LogSoftmax, axis)?;

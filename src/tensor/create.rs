@@ -85,7 +85,7 @@ impl<const N: usize, E: FloatDtype> Tensor<Rank1<N>, E, Cpu> {
     /// assert_eq!(x.to_vec(), vec![-3.0, 0.25, 3.5, 6.75, 10.0]);
     /// ```
     pub fn linspace(start: E, end: E) -> Self {
-        Self::from_storage(linspace_values(start, end, N), Rank1, Cpu)
+        Self::from_storage(linspace_values(start, end, N), static_shape(), Cpu)
     }
 }
 
@@ -98,8 +98,13 @@ impl<const N: usize, E: FloatDtype, D: Device> Tensor<Rank1<N>, E, D> {
     /// [`linspace_on`](Self::linspace_on) with device errors returned.
     pub fn try_linspace_on(start: E, end: E, device: &D) -> Result<Self> {
         let storage = device.upload(linspace_values(start, end, N))?;
-        Ok(Self::from_storage(storage, Rank1, device.clone()))
+        Ok(Self::from_storage(storage, static_shape(), device.clone()))
     }
+}
+
+/// The value of a shape known at compile time.
+fn static_shape<S: ConstShape>() -> S {
+    S::default()
 }
 
 /// PyTorch's linspace values: `step = (end - start) / (n - 1)` in the element type,

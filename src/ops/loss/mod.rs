@@ -130,6 +130,15 @@ pub(crate) fn nll_terms<S: Shape, T: Shape, E: FloatDtype, D: Device>(
 ) -> Result<Terms<T, E, D>> {
     let device = logp.device.clone();
     let tdims = target.dims();
+    // The rule unifies the shared dims; a run-time (DYN) size is checked here.
+    let mut expected = logp.dims().as_slice().to_vec();
+    expected.remove(axis);
+    if tdims.as_slice() != expected.as_slice() {
+        return Err(crate::Error::ShapeMismatch {
+            expected,
+            found: tdims.as_slice().to_vec(),
+        });
+    }
     let rt = target.raw();
     let ignore = Raw::full(ignore_index, Dims::from_array([]), &device)?;
     let counted = rt.compare(CmpOp::Ne, &ignore)?;
