@@ -45,6 +45,73 @@ fn for_lines(outer: usize, size: usize, inner: usize, mut f: impl FnMut(usize, u
     }
 }
 
+/// The forward kernel along the last axis: each line is a dense row of `size`, walked with
+/// slice iterators (no index arithmetic or bounds checks in the loops).
+fn softmax_rows<E: FloatDtype>(op: SoftmaxOp, x: &[E], size: usize) -> Vec<E> {
+    let zero = E::zero();
+    let rows = x.chunks_exact(size);
+    match op {
+        SoftmaxOp::Softmax | SoftmaxOp::LogSoftmax => {
+            let mut out = vec![zero; x.len()];
+            for (row, o) in rows.zip(out.chunks_exact_mut(size)) {
+                let m = line_max(row.iter().copied());
+                if op == SoftmaxOp::Softmax {
+                    let mut sum = zero;
+                    for (o, &v) in o.iter_mut().zip(row) {
+                        let e = (v - m).exp();
+                        *o = e;
+                        sum += e;
+                    }
+                    for o in o.iter_mut() {
+                        *o = *o / sum;
+                    }
+                } else {
+                    let mut sum = zero;
+                    for &v in row {
+                        sum += (v - m).exp();
+                    }
+                    let log_sum = sum.ln();
+                    for (o, &v) in o.iter_mut().zip(row) {
+                        *o = v - m - log_sum;
+                    }
+                }
+            }
+            out
+        }
+        SoftmaxOp::LogSumExp => rows
+            .map(|row| {
+                let m = line_max(row.iter().copied());
+                let shift = if m.is_infinite() { zero } else { m };
+                let mut sum = zero;
+                for &v in row {
+                    sum += (v - shift).exp();
+                }
+                sum.ln() + shift
+            })
+            .collect(),
+    }
+}
+
+/// The backward kernel along the last axis (see [`softmax_rows`]).
+fn softmax_backward_rows<E: FloatDtype>(op: SoftmaxOp, g: &[E], y: &[E], size: usize) -> Vec<E> {
+    let mut out = vec![E::zero(); y.len()];
+    let lines = g.chunks_exact(size).zip(y.chunks_exact(size));
+    for ((g, y), o) in lines.zip(out.chunks_exact_mut(size)) {
+        if op == SoftmaxOp::Softmax {
+            let dot = g.iter().zip(y).fold(E::zero(), |acc, (&g, &y)| acc + g * y);
+            for ((o, &g), &y) in o.iter_mut().zip(g).zip(y) {
+                *o = y * (g - dot);
+            }
+        } else {
+            let sum = g.iter().fold(E::zero(), |acc, &g| acc + g);
+            for ((o, &g), &y) in o.iter_mut().zip(g).zip(y) {
+                *o = g - y.exp() * sum;
+            }
+        }
+    }
+    out
+}
+
 impl SoftmaxKernel for Cpu {
     fn softmax<E: FloatDtype>(
         &self,
@@ -55,6 +122,9 @@ impl SoftmaxKernel for Cpu {
     ) -> Result<Vec<E>> {
         let (outer, size, inner) = split_at_axis(l, axis);
         let x = dense(x, l);
+        if inner == 1 && size > 0 {
+            return Ok(softmax_rows(op, &x, size));
+        }
         let at = |base: usize, j: usize| x[base + j * inner];
         let zero = E::zero();
         let out = match op {
@@ -122,6 +192,9 @@ impl SoftmaxKernel for Cpu {
         }
         let (outer, size, inner) = split_at_axis(ly, axis);
         let (g, y) = (dense(g, lg), dense(y, ly));
+        if inner == 1 && size > 0 {
+            return Ok(softmax_backward_rows(op, &g, &y, size));
+        }
         let mut out = vec![E::zero(); y.len()];
         for_lines(outer, size, inner, |_, base| {
             let idx = |j: usize| base + j * inner;

@@ -53,9 +53,11 @@ where
     for i in 0..24 {
         let l = line(&x64, i, AX);
         let vals: Vec<f64> = l.iter().map(|p| p.1).collect();
-        let lse = lse_ref(&vals);
-        sm[i] = (x64[i] - lse).exp();
-        lsm[i] = x64[i] - lse;
+        // (x - max) - log(sum): exact where lse's rounding at 1e4 would not be.
+        let m = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let log_sum = vals.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+        sm[i] = (x64[i] - m).exp() / log_sum.exp();
+        lsm[i] = (x64[i] - m) - log_sum;
     }
     let lse: Vec<f64> = (0..24)
         .filter(|&i| unravel(i, &DIMS)[AX] == 0)
