@@ -10,7 +10,7 @@ use crate::shape::Dims;
 use super::IndexKernel;
 
 /// (outer, size, inner): the element counts before, at, and after `axis`.
-fn split_at_axis(l: &Layout, axis: usize) -> (usize, usize, usize) {
+pub(crate) fn split_at_axis(l: &Layout, axis: usize) -> (usize, usize, usize) {
     let d = l.dims();
     let d = d.as_slice();
     (

@@ -20,7 +20,7 @@ use crate::shape::{Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
 mod backward;
-mod cpu;
+pub(crate) mod cpu;
 #[cfg(test)]
 mod tests;
 

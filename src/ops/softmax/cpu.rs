@@ -5,19 +5,9 @@ use crate::device::Cpu;
 use crate::device::cpu::dense;
 use crate::dtype::FloatDtype;
 use crate::layout::Layout;
+use crate::ops::index::cpu::split_at_axis;
 
 use super::{SoftmaxKernel, SoftmaxOp, logsumexp_backward_error};
-
-/// (outer, size, inner): the element counts before, at, and after `axis`.
-pub(crate) fn split_at_axis(l: &Layout, axis: usize) -> (usize, usize, usize) {
-    let d = l.dims();
-    let d = d.as_slice();
-    (
-        d[..axis].iter().product(),
-        d[axis],
-        d[axis + 1..].iter().product(),
-    )
-}
 
 /// The largest element of a line, NaN if any is (`-inf` for an empty line).
 #[inline]
