@@ -40,6 +40,13 @@ pub fn gelu<S: Shape, E: FloatDtype, D: Device>(x: &Tensor<S, E, D>) -> Tensor<S
     gelu_with(x, GeluApproximate::None)
 }
 
+/// [`gelu`] with device errors returned.
+pub fn try_gelu<S: Shape, E: FloatDtype, D: Device>(
+    x: &Tensor<S, E, D>,
+) -> Result<Tensor<S, E, D>> {
+    try_gelu_with(x, GeluApproximate::None)
+}
+
 /// `F.gelu(x, approximate=...)`.
 ///
 /// ```
@@ -475,7 +482,21 @@ where
     E: FloatDtype,
     D: Device,
 {
-    expect_device(try_nll_loss_with(input, target, Reduction::Mean, -100))
+    expect_device(try_nll_loss(input, target))
+}
+
+/// [`nll_loss`] with a target out of range (and device errors) returned as `Err`.
+pub fn try_nll_loss<S, T, E, D>(
+    input: &Tensor<S, E, D>,
+    target: &Tensor<T, i64, D>,
+) -> Result<Tensor<Rank0, E, D>>
+where
+    S: ClassTarget<T>,
+    T: Shape,
+    E: FloatDtype,
+    D: Device,
+{
+    try_nll_loss_with(input, target, Reduction::Mean, -100)
 }
 
 /// `F.nll_loss(input, target, reduction=…, ignore_index=…)`.
@@ -645,12 +666,15 @@ pub fn binary_cross_entropy_with_logits<S: Shape, E: FloatDtype, D: Device>(
     input: &Tensor<S, E, D>,
     target: &Tensor<S, E, D>,
 ) -> Tensor<Rank0, E, D> {
-    expect_device(try_binary_cross_entropy_with_logits_with::<S, S, E, D>(
-        input,
-        target,
-        Reduction::Mean,
-        None,
-    ))
+    expect_device(try_binary_cross_entropy_with_logits(input, target))
+}
+
+/// [`binary_cross_entropy_with_logits`] with device errors returned.
+pub fn try_binary_cross_entropy_with_logits<S: Shape, E: FloatDtype, D: Device>(
+    input: &Tensor<S, E, D>,
+    target: &Tensor<S, E, D>,
+) -> Result<Tensor<Rank0, E, D>> {
+    try_binary_cross_entropy_with_logits_with::<S, S, E, D>(input, target, Reduction::Mean, None)
 }
 
 /// `F.binary_cross_entropy_with_logits(input, target, reduction=…, pos_weight=…)`: the
@@ -762,15 +786,24 @@ fn regression_terms<S: Shape, E: FloatDtype, D: Device>(
 }
 
 macro_rules! regression_loss {
-    ($(#[$doc:meta])* $name:ident, $with:ident, $try_with:ident, $none:ident, $try_none:ident,
-     ($($arg:ident),*) => $kind:expr, $py:literal) => {
+    ($(#[$doc:meta])* $name:ident, $try_name:ident, $with:ident, $try_with:ident, $none:ident,
+     $try_none:ident, ($($arg:ident),*) => $kind:expr, $py:literal) => {
         $(#[$doc])*
         pub fn $name<S: Shape, E: FloatDtype, D: Device>(
             input: &Tensor<S, E, D>,
             target: &Tensor<S, E, D>,
             $($arg: f64,)*
         ) -> Tensor<Rank0, E, D> {
-            expect_device($try_with(input, target, Reduction::Mean, $($arg),*))
+            expect_device($try_name(input, target, $($arg),*))
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] with bad arguments and device errors returned.")]
+        pub fn $try_name<S: Shape, E: FloatDtype, D: Device>(
+            input: &Tensor<S, E, D>,
+            target: &Tensor<S, E, D>,
+            $($arg: f64,)*
+        ) -> Result<Tensor<Rank0, E, D>> {
+            $try_with(input, target, Reduction::Mean, $($arg),*)
         }
 
         #[doc = concat!("`F.", $py, "(input, target, reduction=…)`.")]
@@ -822,7 +855,7 @@ regression_loss!(
     /// use typetensor::tensor;
     /// assert_eq!(F::l1_loss(&tensor([1.0f32, 5.0]), &tensor([2.0f32, 2.0])).item(), 2.0);
     /// ```
-    l1_loss, l1_loss_with, try_l1_loss_with, l1_loss_none, try_l1_loss_none,
+    l1_loss, try_l1_loss, l1_loss_with, try_l1_loss_with, l1_loss_none, try_l1_loss_none,
     () => Regression::L1, "l1_loss"
 );
 regression_loss!(
@@ -835,8 +868,8 @@ regression_loss!(
     /// let loss = F::smooth_l1_loss(&tensor([0.5f32, 3.0]), &tensor([0.0f32, 0.0]), 1.0);
     /// assert_eq!(loss.item(), (0.125 + 2.5) / 2.0);
     /// ```
-    smooth_l1_loss, smooth_l1_loss_with, try_smooth_l1_loss_with, smooth_l1_loss_none,
-    try_smooth_l1_loss_none, (beta) => Regression::SmoothL1(beta), "smooth_l1_loss"
+    smooth_l1_loss, try_smooth_l1_loss, smooth_l1_loss_with, try_smooth_l1_loss_with,
+    smooth_l1_loss_none, try_smooth_l1_loss_none, (beta) => Regression::SmoothL1(beta), "smooth_l1_loss"
 );
 regression_loss!(
     /// `F.huber_loss(input, target, delta=delta)`: `0.5 d²` where `|d| < delta`, else
@@ -848,7 +881,8 @@ regression_loss!(
     /// let loss = F::huber_loss(&tensor([0.5f32, 3.0]), &tensor([0.0f32, 0.0]), 2.0);
     /// assert_eq!(loss.item(), (0.125 + 4.0) / 2.0);
     /// ```
-    huber_loss, huber_loss_with, try_huber_loss_with, huber_loss_none, try_huber_loss_none,
+    huber_loss, try_huber_loss, huber_loss_with, try_huber_loss_with, huber_loss_none,
+    try_huber_loss_none,
     (delta) => Regression::Huber(delta), "huber_loss"
 );
 
