@@ -143,6 +143,10 @@ pub trait FloatDtype: NumDtype + num_traits::Float + SumDtype<Sum = Self> {
     fn sample_normal<R: Rng + ?Sized>(rng: &mut R) -> Self;
     /// Converts an f64 (a learning rate, a `linspace` step) to this type.
     fn from_f64(v: f64) -> Self;
+    /// The error function (`torch.erf`), for the exact `gelu`.
+    fn erf(self) -> Self;
+    /// Rounds to the nearest integer, ties to even, as `torch.round`.
+    fn round_half_even(self) -> Self;
 }
 
 macro_rules! dtype {
@@ -202,7 +206,7 @@ num_dtype!(float f32, f64);
 num_dtype!(int i32, i64);
 
 macro_rules! float_dtype {
-    ($($t:ty),*) => {$(
+    ($($t:ty: $erf:path),*) => {$(
         impl FloatDtype for $t {
             fn sample_uniform<R: Rng + ?Sized>(rng: &mut R) -> Self {
                 StandardUniform.sample(rng)
@@ -213,10 +217,16 @@ macro_rules! float_dtype {
             fn from_f64(v: f64) -> Self {
                 v as $t
             }
+            fn erf(self) -> Self {
+                $erf(self)
+            }
+            fn round_half_even(self) -> Self {
+                self.round_ties_even()
+            }
         }
     )*};
 }
-float_dtype!(f32, f64);
+float_dtype!(f32: libm::erff, f64: libm::erf);
 
 /// A conversion between element types with PyTorch's `.to(dtype)` semantics: floats to
 /// integers truncate toward zero (saturating at the integer range, where PyTorch's result is

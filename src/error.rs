@@ -61,7 +61,8 @@ pub enum Error {
     Autograd(String),
     /// A device could not be used (no driver, no GPU, out of memory, a kernel failed).
     Device(String),
-    /// An argument the op cannot take (`clamp(None, None)`).
+    /// A run-time argument is outside its allowed range (a dropout probability above 1, a
+    /// negative label smoothing), as PyTorch's `ValueError`.
     InvalidArgument(String),
 }
 
@@ -133,7 +134,7 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "i/o: {e}"),
             Error::Autograd(msg) => write!(f, "autograd: {msg}"),
             Error::Device(msg) => write!(f, "device: {msg}"),
-            Error::InvalidArgument(msg) => f.write_str(msg),
+            Error::InvalidArgument(msg) => write!(f, "invalid argument: {msg}"),
         }
     }
 }

@@ -66,6 +66,17 @@ pub trait GradOps: Sized + 'static {
     ) -> Result<Raw<Self, D>>
     where
         Self: Dtype;
+    /// Zeros of `dims` with `g` added at the positions `idx` names along `axis`: `gather`'s
+    /// gradient (PyTorch's `scatter_add`).
+    #[doc(hidden)]
+    fn grad_scatter_add<D: Device>(
+        g: &Raw<Self, D>,
+        dims: Dims,
+        axis: usize,
+        idx: &Raw<i64, D>,
+    ) -> Result<Raw<Self, D>>
+    where
+        Self: Dtype;
 }
 
 macro_rules! num_grad_ops {
@@ -81,6 +92,11 @@ macro_rules! num_grad_ops {
                 let s = g.device.index_add(dims, axis, &idx.storage, &idx.layout, &g.storage, &g.layout)?;
                 Ok(Raw::new(s, dims, g.device.clone()))
             }
+            fn grad_scatter_add<D: Device>(g: &Raw<Self, D>, dims: Dims, axis: usize, idx: &Raw<i64, D>) -> Result<Raw<Self, D>> {
+                let zeros = Raw::<Self, D>::full(<$t>::default(), dims, &g.device)?;
+                let s = g.device.scatter_add(&zeros.storage, &zeros.layout, axis, &idx.storage, &idx.layout, &g.storage, &g.layout)?;
+                Ok(Raw::new(s, dims, g.device.clone()))
+            }
         }
     )*};
 }
@@ -94,6 +110,14 @@ impl GradOps for bool {
         Err(Error::Autograd("bool tensors have no gradients".into()))
     }
     fn grad_index_add<D: Device>(
+        _: &Raw<Self, D>,
+        _: Dims,
+        _: usize,
+        _: &Raw<i64, D>,
+    ) -> Result<Raw<Self, D>> {
+        Err(Error::Autograd("bool tensors have no gradients".into()))
+    }
+    fn grad_scatter_add<D: Device>(
         _: &Raw<Self, D>,
         _: Dims,
         _: usize,

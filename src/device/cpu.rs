@@ -51,6 +51,13 @@ pub(crate) fn out_of_memory<T>(n: usize) -> Error {
     ))
 }
 
+/// A buffer of `n` copies of `value`, or the out-of-memory error.
+pub(crate) fn try_filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>> {
+    let mut v = try_vec(n)?;
+    v.resize(n, value);
+    Ok(v)
+}
+
 /// `data` copied into a new buffer, or the out-of-memory error.
 pub(crate) fn try_copy<T: Copy>(data: &[T]) -> Result<Vec<T>> {
     let mut v = try_vec(data.len())?;

@@ -15,6 +15,7 @@ use crate::ops::{
     index::IndexKernel,
     matmul::MatMulKernel,
     reduce::{ArgReduceOp, ReduceKernel, ReduceOp},
+    softmax::{SoftmaxKernel, SoftmaxOp},
     unary::{FloatUnaryOp, UnaryKernel, UnaryOp},
 };
 use crate::optim::{AdamScalars, OptimKernel, RmspropScalars, SgdScalars};
@@ -99,6 +100,29 @@ impl BinaryKernel for Cuda {
     }
 }
 
+impl SoftmaxKernel for Cuda {
+    fn softmax<E: FloatDtype>(
+        &self,
+        _: SoftmaxOp,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn softmax_backward<E: FloatDtype>(
+        &self,
+        _: SoftmaxOp,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+}
+
 impl UnaryKernel for Cuda {
     fn unary<E: NumDtype>(
         &self,
@@ -111,6 +135,16 @@ impl UnaryKernel for Cuda {
     fn unary_float<E: FloatDtype>(
         &self,
         _: FloatUnaryOp<E>,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn unary_float_backward<E: FloatDtype>(
+        &self,
+        _: FloatUnaryOp<E>,
+        _: &CudaStorage<E>,
+        _: &Layout,
         _: &CudaStorage<E>,
         _: &Layout,
     ) -> Result<CudaStorage<E>> {
@@ -184,6 +218,29 @@ impl CopyKernel for Cuda {
 }
 
 impl IndexKernel for Cuda {
+    fn gather<E: Dtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn scatter_add<E: NumDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
     fn index_select<E: Dtype>(
         &self,
         _: &CudaStorage<E>,

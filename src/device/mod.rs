@@ -12,7 +12,7 @@ use crate::dtype::Dtype;
 use crate::layout::Layout;
 use crate::ops::{
     arith::BinaryKernel, compare::CompareKernel, copy::CopyKernel, index::IndexKernel,
-    matmul::MatMulKernel, reduce::ReduceKernel, unary::UnaryKernel,
+    matmul::MatMulKernel, reduce::ReduceKernel, softmax::SoftmaxKernel, unary::UnaryKernel,
 };
 
 pub(crate) mod cpu;
@@ -40,6 +40,7 @@ pub trait Device:
     + IndexKernel
     + MatMulKernel
     + ReduceKernel
+    + SoftmaxKernel
     + crate::optim::OptimKernel
 {
 }
@@ -53,6 +54,7 @@ impl<D> Device for D where
         + IndexKernel
         + MatMulKernel
         + ReduceKernel
+        + SoftmaxKernel
         + crate::optim::OptimKernel
 {
 }

@@ -1,6 +1,7 @@
 //! `torch.nn`: modules with typed `forward`, parameters, losses, initialisation, and
 //! saving/loading weights as safetensors.
 mod activation;
+pub mod functional;
 pub mod init;
 mod linear;
 mod loss;

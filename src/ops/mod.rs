@@ -19,9 +19,11 @@ pub mod arith;
 pub mod compare;
 pub mod copy;
 pub mod index;
+pub mod loss;
 pub mod matmul;
 pub mod reduce;
 pub mod reshape;
+pub mod softmax;
 #[cfg(test)]
 mod test_support;
 pub mod transpose;

@@ -160,6 +160,38 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         self.node.as_ref()
     }
 
+    /// A tensor over a raw result's storage and layout, typed as `shape` (whose dims are
+    /// the raw tensor's).
+    pub(crate) fn from_raw(raw: Raw<E, D>, shape: S) -> Self {
+        debug_assert_eq!(shape.dims(), raw.dims());
+        Tensor {
+            storage: raw.storage,
+            layout: raw.layout,
+            shape,
+            device: raw.device,
+            node: None,
+        }
+    }
+
+    /// The same tensor (storage, layout, graph node) typed as `S2`, whose dims must be
+    /// this tensor's: for rules that prove two shape types equal without the compiler
+    /// seeing it.
+    pub(crate) fn retyped<S2: Shape>(&self) -> Result<Tensor<S2, E, D>> {
+        let shape = S2::from_dims(&self.dims()).ok_or_else(|| {
+            Error::Device(format!(
+                "a tensor of dims {:?} cannot be retyped",
+                self.dims()
+            ))
+        })?;
+        Ok(Tensor {
+            storage: Arc::clone(&self.storage),
+            layout: self.layout,
+            shape,
+            device: self.device.clone(),
+            node: self.node.clone(),
+        })
+    }
+
     /// The tensor without its shape type, for backward functions.
     pub(crate) fn raw(&self) -> Raw<E, D> {
         Raw {

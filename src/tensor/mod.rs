@@ -22,6 +22,7 @@ mod try_forms_tests;
 pub use create::{IntoTensor, tensor};
 pub use dyn_dims::IntoShape;
 pub(crate) use dyn_dims::infer_shape;
+pub(crate) use random::bernoulli_mask;
 pub use random::manual_seed;
 
 /// An n-dimensional array whose shape `S`, element type `E` and device `D` are types.

@@ -36,6 +36,15 @@ pub(super) fn sample<E: FloatDtype>(n: usize, normal: bool) -> Result<Vec<E>> {
     Ok(out)
 }
 
+/// `n` independent draws that are `true` with probability `keep`, from this thread's
+/// generator (dropout's mask).
+pub(crate) fn bernoulli_mask(n: usize, keep: f64) -> Vec<bool> {
+    RNG.with(|r| {
+        let rng = &mut *r.borrow_mut();
+        (0..n).map(|_| f64::sample_uniform(rng) < keep).collect()
+    })
+}
+
 /// # Random tensors
 impl<S: ConstShape, E: FloatDtype> Tensor<S, E, Cpu> {
     /// Uniform samples from [0, 1): `torch.rand(5, 3)`.

@@ -22,11 +22,12 @@ pub(super) enum Family {
     Index,
     Matmul,
     Reduce,
+    Softmax,
     Optim,
 }
 
 impl Family {
-    pub(super) const COUNT: usize = 8;
+    pub(super) const COUNT: usize = 9;
 
     pub(super) fn name(self) -> &'static str {
         match self {
@@ -37,6 +38,7 @@ impl Family {
             Family::Index => "index",
             Family::Matmul => "matmul",
             Family::Reduce => "reduce",
+            Family::Softmax => "softmax",
             Family::Optim => "optim",
         }
     }
@@ -51,6 +53,7 @@ impl Family {
             Family::Index => include_str!("../../../kernels/ptx/index.ptx"),
             Family::Matmul => include_str!("../../../kernels/ptx/matmul.ptx"),
             Family::Reduce => include_str!("../../../kernels/ptx/reduce.ptx"),
+            Family::Softmax => include_str!("../../../kernels/ptx/softmax.ptx"),
             Family::Optim => include_str!("../../../kernels/ptx/optim.ptx"),
         }
     }
@@ -245,6 +248,7 @@ mod tests {
             Family::Index,
             Family::Matmul,
             Family::Reduce,
+            Family::Softmax,
             Family::Optim,
         ] {
             assert!(f.ptx().contains(".version 8.0"), "{}", f.name());

@@ -196,7 +196,12 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         Ok(backward::record(out, op, Reduction::All, false, self))
     }
 
-    fn try_reduce_dim<S2: Shape>(&self, op: ReduceOp, axis: usize) -> Result<Tensor<S2, E, D>> {
+    /// Reduces a run-time `axis` (which the caller checked exists) into shape `S2`.
+    pub(crate) fn try_reduce_dim<S2: Shape>(
+        &self,
+        op: ReduceOp,
+        axis: usize,
+    ) -> Result<Tensor<S2, E, D>> {
         if op != ReduceOp::Sum && self.dims()[axis] == 0 {
             return Err(Error::EmptyReduction);
         }
@@ -378,7 +383,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 }
 
 /// The result shape of reducing `axis` of `layout`.
-fn reduced_shape<S2: Shape>(layout: &Layout, axis: usize, keepdim: bool) -> Result<S2> {
+pub(crate) fn reduced_shape<S2: Shape>(layout: &Layout, axis: usize, keepdim: bool) -> Result<S2> {
     let mut d: Vec<usize> = layout.dims().as_slice().to_vec();
     if keepdim {
         d[axis] = 1;
