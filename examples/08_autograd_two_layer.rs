@@ -38,9 +38,10 @@ pub fn train<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usi
 
         // update weights of w1 and w2
         no_grad(|| {
-            let (g1, g2) = (w1.grad().unwrap(), w2.grad().unwrap());
-            w1 -= learning_rate * &g1;
-            w2 -= learning_rate * &g2;
+            w1 -= learning_rate * &w1.grad().unwrap(); // w1 -= learning_rate * w1.grad
+            w2 -= learning_rate * &w2.grad().unwrap();
+            // w1.grad.zero_(): `w1.grad().unwrap().zero_()` does exactly that; setting the
+            // gradient to None instead skips a pass of zeros (PyTorch's own `zero_grad()`).
             w1.zero_grad();
             w2.zero_grad();
         });

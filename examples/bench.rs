@@ -7,8 +7,10 @@
 //!
 //! Run: `cargo run --release --example bench` (1 thread), and
 //! `cargo run --release --features threads --example bench` (both cores).
-//! `-- --quick` runs fewer repetitions (for a smoke test; the numbers are noisier);
-//! `-- --conv` only the convolution rows.
+//! `-- --quick` runs fewer repetitions (for a smoke test; the numbers are noisier).
+//! `-- --classification` runs only the `log_softmax`/`cross_entropy` section (compare with
+//! `python3 scripts/bench_classification_torch.py` on the same machine); `-- --conv` only the
+//! convolution rows (compare with `python3 scripts/conv_bench_torch.py`).
 //! `-- --profile I [--large]` runs only training loop I (in the table's order) for a while,
 //! for a profiler: `perf record target/release/examples/bench --profile 3`.
 //! The lesson's peak RSS is printed when `target/release/examples/lesson` has been built
@@ -27,6 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use typetensor::data::{DataLoader, Sampler, TensorDataset};
+use typetensor::nn::functional as F;
 use typetensor::nn::{Linear, ReLU, Sequential};
 use typetensor::optim::{Adam, SGD};
 use typetensor::prelude::*;
@@ -1018,6 +1021,77 @@ fn elementwise<const L: usize>(plan: &Plan) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Classification: log_softmax and cross_entropy (forward + backward) against raw loops.
+
+/// `log_softmax` along rows of an `[n, c]` matrix into `out`: the textbook stable loop.
+fn raw_log_softmax(x: &[f32], c: usize, out: &mut [f32]) {
+    for (row, o) in x.chunks_exact(c).zip(out.chunks_exact_mut(c)) {
+        let m = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+        let lse = row.iter().map(|v| (v - m).exp()).sum::<f32>().ln() + m;
+        for (o, &v) in o.iter_mut().zip(row) {
+            *o = v - lse;
+        }
+    }
+}
+
+fn classification<const N: usize, const C: usize>(plan: &Plan) {
+    manual_seed(4);
+    let x = Tensor::<Rank2<N, C>>::randn();
+    let t = Tensor::<Rank1<N>, i64>::from_fn(|i| (i * 7 % C) as i64);
+    let (xv, tv) = (x.to_vec(), t.to_vec());
+    let mut out = vec![0.0f32; N * C];
+    let row = |name: &str, (lib, raw): (f64, f64)| {
+        println!(
+            "  {:<36} {:>12} {:>12.1} {:>12.1} {:>9.1}%",
+            name,
+            format!("{N} x {C}"),
+            lib * 1e6,
+            raw * 1e6,
+            100.0 * raw / lib
+        );
+    };
+    let t_lsm = time_pair(
+        plan,
+        || {
+            black_box(x.log_softmax::<1>());
+        },
+        || {
+            raw_log_softmax(&xv, C, &mut out);
+            black_box(&mut out);
+        },
+    );
+    row("log_softmax(dim=1)", t_lsm);
+    let leaf = x.clone().requires_grad_();
+    let t_ce = time_pair(
+        plan,
+        || {
+            let loss = F::cross_entropy(&leaf, &t);
+            loss.backward();
+            leaf.zero_grad();
+            black_box(loss.item());
+        },
+        || {
+            // Forward: mean of -logp[target]; backward: (softmax - one_hot) / N.
+            raw_log_softmax(&xv, C, &mut out);
+            let loss = -tv
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| out[i * C + k as usize])
+                .sum::<f32>()
+                / N as f32;
+            for (i, g) in out.chunks_exact_mut(C).enumerate() {
+                for v in g.iter_mut() {
+                    *v = v.exp() / N as f32;
+                }
+                g[tv[i] as usize] -= 1.0 / N as f32;
+            }
+            black_box((loss, &mut out));
+        },
+    );
+    row("cross_entropy, forward + backward", t_ce);
+}
+
+// ---------------------------------------------------------------------------------------
 // Peak RSS of the lesson example.
 
 fn lesson_peak_rss() -> String {
@@ -1079,6 +1153,19 @@ fn machine() -> String {
     format!("{cpu}, {cores} logical cores")
 }
 
+fn classification_section(plan: &Plan) {
+    println!(
+        "\nClassification, f32 (median): microseconds per call (scripts/bench_classification_torch.py times PyTorch)"
+    );
+    println!(
+        "  {:<36} {:>12} {:>12} {:>12} {:>10}",
+        "op", "N x C", "library", "raw loop", "lib/raw"
+    );
+    classification::<64, 10>(plan);
+    classification::<256, 1000>(plan);
+    classification::<4096, 1000>(plan);
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let plan = if quick {
@@ -1113,6 +1200,10 @@ fn main() {
         println!("(--quick: few repetitions, noisy)");
     }
 
+    if std::env::args().any(|a| a == "--classification") {
+        classification_section(&plan);
+        return;
+    }
     if std::env::args().any(|a| a == "--lenet-profile") {
         conv_bench::lenet_profile(std::env::args().any(|a| a == "floor"));
         return;
@@ -1178,6 +1269,8 @@ fn main() {
     elementwise::<{ 1 << 16 }>(&plan);
     elementwise::<{ 1 << 20 }>(&plan);
     elementwise::<{ 1 << 24 }>(&plan);
+
+    classification_section(&plan);
 
     println!("\nPeak RSS of the lesson example: {}", lesson_peak_rss());
     println!(

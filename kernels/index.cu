@@ -23,7 +23,19 @@
 //   cat_<dtype>(const T* a, Layout4 la, const T* b, Layout4 lb, u32 axis, T* out,
 //               u64 out_len)
 //     a followed by b along `axis` (all other dims equal). All five dtypes.
-// Grid-stride over the elements of the output (index_add: of src; index_check: of idx):
+//   gather_<dtype>(const T* x, Layout4 lx, u32 axis, const i64* idx, Layout4 lidx, T* out,
+//                  u64 out_len)
+//     out has idx's dims (x's rank, sizes at most x's outside `axis`): element c is x's
+//     element at c with coordinate `axis` replaced by idx[c]. All five dtypes. An index out
+//     of range gives 0 (the launcher ran index_check with size = x's dims[axis] first).
+//   scatter_add_<dtype>(T* out, Layout4 lout, u32 axis, const i64* idx, Layout4 lidx,
+//                       const T* src, Layout4 lsrc)
+//     out[c with coordinate `axis` replaced by idx[c]] += src[c] for every c of idx (src has
+//     idx's dims). `out` holds a dense copy of the input, described by `lout`. f32, f64, i32,
+//     i64. Out-of-range indices are skipped; float adds are atomic (order varies, as
+//     index_add's).
+// Grid-stride over the elements of the output (index_add, scatter_add: of src; gather and
+// index_check: of idx):
 // any grid, any block. An `axis` >= rank makes the kernel do nothing.
 #include "common.cuh"
 
@@ -133,6 +145,65 @@ __device__ __forceinline__ void cat_impl(const T* a, const Layout4& la, const T*
     }
 }
 
+// Storage index in `l` of coordinates `c` with coordinate `axis` replaced by `row`.
+__device__ __forceinline__ u64 at_row(const Layout4& l, const u64 c[MAX_RANK], u32 axis, u64 row) {
+    u64 idx = l.offset;
+#pragma unroll
+    for (int d = 0; d < MAX_RANK; ++d)
+        if (d < (int)l.rank) idx += (d == (int)axis ? row : c[d]) * l.strides[d];
+    return idx;
+}
+
+// Whether idx's layout fits x's along `axis`: the same rank, sizes at most x's elsewhere.
+__device__ __forceinline__ bool index_fits(const Layout4& lx, const Layout4& lidx, u32 axis) {
+    if (lx.rank > MAX_RANK || lidx.rank != lx.rank || axis >= lx.rank) return false;
+    for (u32 d = 0; d < lx.rank; ++d)
+        if (d != axis && lidx.dims[d] > lx.dims[d]) return false;
+    return true;
+}
+
+template <class T>
+__device__ __forceinline__ void gather_impl(const T* x, const Layout4& lx, u32 axis,
+                                            const i64* idx, const Layout4& lidx, T* out,
+                                            u64 out_len) {
+    if (!index_fits(lx, lidx, axis)) return;
+    const u64 total = numel(lidx);
+    const u64 n = min_u64(total, out_len);
+    const bool narrow = total <= 0xffffffffull;
+    u64 size = 0;
+    for (u32 d = 0; d < lx.rank; ++d)
+        if (d == axis) size = lx.dims[d];
+    for (u64 i = grid_start(); i < n; i += grid_step()) {
+        u64 c[MAX_RANK];
+        unravel(lidx.dims, lidx.rank, i, narrow, c);
+        const u64 k = at(lidx, c);
+        const i64 r = k < lidx.len ? idx[k] : -1;
+        out[i] = (r < 0 || (u64)r >= size) ? T(0) : ld(x, at_row(lx, c, axis, (u64)r), lx.len);
+    }
+}
+
+template <class T>
+__device__ __forceinline__ void scatter_add_impl(T* out, const Layout4& lout, u32 axis,
+                                                 const i64* idx, const Layout4& lidx,
+                                                 const T* src, const Layout4& lsrc) {
+    if (!index_fits(lout, lidx, axis)) return;
+    const u64 total = numel(lidx);
+    const u64 n = min_u64(total, numel(lsrc));
+    const bool narrow = total <= 0xffffffffull;
+    u64 size = 0;
+    for (u32 d = 0; d < lout.rank; ++d)
+        if (d == axis) size = lout.dims[d];
+    for (u64 i = grid_start(); i < n; i += grid_step()) {
+        u64 c[MAX_RANK];
+        unravel(lidx.dims, lidx.rank, i, narrow, c);
+        const u64 k = at(lidx, c);
+        const i64 r = k < lidx.len ? idx[k] : -1;
+        if (r < 0 || (u64)r >= size) continue;
+        const u64 dst = at_row(lout, c, axis, (u64)r);
+        if (dst < lout.len) atomic_add(out + dst, ld(src, at(lsrc, c), lsrc.len));
+    }
+}
+
 #define INDEX_ANY(T, suffix)                                                                  \
     extern "C" __global__ void index_select_##suffix(const T* x, Layout4 lx, u32 axis,         \
                                                      const i64* idx, Layout4 lidx, T* out,     \
@@ -142,6 +213,11 @@ __device__ __forceinline__ void cat_impl(const T* a, const Layout4& la, const T*
     extern "C" __global__ void cat_##suffix(const T* a, Layout4 la, const T* b, Layout4 lb,    \
                                             u32 axis, T* out, u64 out_len) {                   \
         cat_impl(a, la, b, lb, axis, out, out_len);                                            \
+    }                                                                                          \
+    extern "C" __global__ void gather_##suffix(const T* x, Layout4 lx, u32 axis,               \
+                                               const i64* idx, Layout4 lidx, T* out,           \
+                                               u64 out_len) {                                  \
+        gather_impl(x, lx, axis, idx, lidx, out, out_len);                                     \
     }
 
 #define INDEX_NUM(T, suffix)                                                                  \
@@ -149,6 +225,11 @@ __device__ __forceinline__ void cat_impl(const T* a, const Layout4& la, const T*
                                                   const i64* idx, Layout4 lidx, const T* src,  \
                                                   Layout4 lsrc) {                              \
         index_add_impl(out, lout, axis, idx, lidx, src, lsrc);                                 \
+    }                                                                                          \
+    extern "C" __global__ void scatter_add_##suffix(T* out, Layout4 lout, u32 axis,            \
+                                                    const i64* idx, Layout4 lidx,              \
+                                                    const T* src, Layout4 lsrc) {              \
+        scatter_add_impl(out, lout, axis, idx, lidx, src, lsrc);                               \
     }
 
 INDEX_ANY(float, f32)

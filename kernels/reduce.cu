@@ -5,17 +5,20 @@
 //   reduce_<op>_<dtype>(const T* x, Layout4 lx, u32 axis, O* out, u64 out_len)
 //     op: sum, max, min (O = T) and argmax, argmin (O = i64, the position along the axis);
 //     dtype: f32, f64, i32, i64. The output has x's dims without `axis`, contiguously.
+//     sum64 (O = i64; dtype i32 and bool, a bool one byte, nonzero true): PyTorch's sum of
+//     integer and bool tensors, each element widened to i64 first, wrapping only at 64 bits.
 //     Block: a multiple of 32 threads, at most 1024 (the launcher may pick fewer threads for
 //     a short axis: min(256, dims[axis] rounded up to 32)); grid: the output count (more is
 //     harmless, fewer makes each block loop). Must be launched even when dims[axis] == 0
 //     (the output then holds 0s, as the CPU's) unless the output itself is empty.
 // Over all elements, two passes:
-//   reduce_all_<op>_<dtype>(const T* x, Layout4 lx, T* part_val, i64* part_idx, u64 nparts)
-//     writes `nparts` partial results to part_val[0..nparts) and, for max/min/argmax/
+//   reduce_all_<op>_<dtype>(const T* x, Layout4 lx, P* part_val, i64* part_idx, u64 nparts)
+//     (P = T, except P = i64 for sum64) writes `nparts` partial results to
+//     part_val[0..nparts) and, for max/min/argmax/
 //     argmin, the row-major index of each pick to part_idx (sum: part_idx unused, may be
 //     null). nparts >= 1, e.g. clamp(ceil(numel / 2048), 1, 1024); grid: nparts blocks
 //     (any grid is correct: blocks loop over partials); block as above.
-//   reduce_all_<op>_<dtype>_final(const T* part_val, const i64* part_idx, u64 nparts,
+//   reduce_all_<op>_<dtype>_final(const P* part_val, const i64* part_idx, u64 nparts,
 //                                 O* out, u64 out_len)
 //     one block (any multiple of 32 threads, 256 recommended): combines the partials into
 //     out[0]. Always launched, even for an empty tensor (sum: 0; the others: 0, the CPU
@@ -27,7 +30,7 @@
 //     result matches. argmax/argmin return the FIRST extreme, and the first NaN if any.
 //     Both are the best element under a total order on (value, index) pairs, which makes
 //     the combine associative and commutative.
-//   * integer sums wrap (unsigned accumulation). Float sums are a tree whose shape depends
+//   * integer sums wrap (unsigned accumulation; sum64 in 64 bits). Float sums are a tree whose shape depends
 //     only on the block size (and nparts), so a launch configuration gives the same result
 //     every run; more accurate than the CPU's 8-lane loop but not bit-identical to it.
 #include "common.cuh"
@@ -38,6 +41,7 @@
 template <class T>
 struct SumR {
     typedef typename Unsigned<T>::type V;  // integers accumulate in unsigned (wrapping)
+    typedef T P;                           // the partials' type
     static __device__ __forceinline__ V identity() { return V(0); }
     static __device__ __forceinline__ V make(T v, u64) { return (V)v; }
     static __device__ __forceinline__ V combine(V a, V b) { return a + b; }
@@ -47,6 +51,26 @@ struct SumR {
     static __device__ __forceinline__ i64 part_idx(V) { return 0; }
     typedef T Out;
     static __device__ __forceinline__ T finish(V a) { return (T)a; }
+};
+
+// An element as a term of a 64-bit sum: integers sign-extended, a bool byte 0 or 1.
+__device__ __forceinline__ u64 widen64(int v) { return (u64)(i64)v; }
+__device__ __forceinline__ u64 widen64(u8 v) { return v != 0 ? 1ull : 0ull; }
+
+// PyTorch's sum of i32 and bool elements: an i64, accumulated in u64 (wrapping at 64 bits).
+template <class T>
+struct Sum64R {
+    typedef u64 V;
+    typedef i64 P;
+    static __device__ __forceinline__ V identity() { return 0ull; }
+    static __device__ __forceinline__ V make(T v, u64) { return widen64(v); }
+    static __device__ __forceinline__ V combine(V a, V b) { return a + b; }
+    static __device__ __forceinline__ V shfl(V v, int o) { return shfl_down(v, o); }
+    static __device__ __forceinline__ V from_part(P v, i64) { return (u64)v; }
+    static __device__ __forceinline__ P part_val(V a) { return (i64)a; }
+    static __device__ __forceinline__ i64 part_idx(V) { return 0; }
+    typedef i64 Out;
+    static __device__ __forceinline__ i64 finish(V a) { return (i64)a; }
 };
 
 // A candidate extreme: its value and index; idx < 0 marks "no element" (the identity).
@@ -62,6 +86,7 @@ struct Cand {
 template <class T, bool MAX, bool FIRST_TIE, bool ARG>
 struct ExtremeR {
     typedef Cand<T> V;
+    typedef T P;
     static __device__ __forceinline__ V identity() { return V{T(0), -1}; }
     static __device__ __forceinline__ V make(T v, u64 i) { return V{v, (i64)i}; }
     // Whether a is the better of two distinct candidates.
@@ -131,8 +156,9 @@ __device__ __forceinline__ void reduce_axis_impl(const T* x, const Layout4& lx, 
 // blockIdx.x + gridDim.x, ... So every partial is written whatever the grid, and the result
 // depends only on nparts and the block size, not on how many blocks ran.
 template <class T, class R>
-__device__ __forceinline__ void reduce_all_impl(const T* x, const Layout4& lx, T* part_val,
-                                                i64* part_idx, u64 nparts) {
+__device__ __forceinline__ void reduce_all_impl(const T* x, const Layout4& lx,
+                                                typename R::P* part_val, i64* part_idx,
+                                                u64 nparts) {
     typedef typename R::V V;
     if ((blockDim.x & 31) != 0 || blockDim.y != 1 || blockDim.z != 1) return;
     const u64 n = numel(lx);
@@ -153,10 +179,10 @@ __device__ __forceinline__ void reduce_all_impl(const T* x, const Layout4& lx, T
 
 // ---- pass 2: one block combines the partials
 
-template <class T, class R>
-__device__ __forceinline__ void reduce_final_impl(const T* part_val, const i64* part_idx,
-                                                  u64 nparts, typename R::Out* out,
-                                                  u64 out_len) {
+template <class R>
+__device__ __forceinline__ void reduce_final_impl(const typename R::P* part_val,
+                                                  const i64* part_idx, u64 nparts,
+                                                  typename R::Out* out, u64 out_len) {
     typedef typename R::V V;
     if ((blockDim.x & 31) != 0 || blockDim.y != 1 || blockDim.z != 1) return;
     if (blockIdx.x != 0) return;  // one block writes out[0]; extra blocks do nothing
@@ -173,13 +199,13 @@ __device__ __forceinline__ void reduce_final_impl(const T* part_val, const i64* 
         reduce_axis_impl<T, R>(x, lx, axis, out, out_len);                                     \
     }                                                                                          \
     extern "C" __global__ void reduce_all_##name##_##suffix(const T* x, Layout4 lx,             \
-                                                            T* part_val, i64* part_idx,         \
+                                                            R::P* part_val, i64* part_idx,      \
                                                             u64 nparts) {                       \
         reduce_all_impl<T, R>(x, lx, part_val, part_idx, nparts);                              \
     }                                                                                          \
     extern "C" __global__ void reduce_all_##name##_##suffix##_final(                           \
-        const T* part_val, const i64* part_idx, u64 nparts, R::Out* out, u64 out_len) {        \
-        reduce_final_impl<T, R>(part_val, part_idx, nparts, out, out_len);                     \
+        const R::P* part_val, const i64* part_idx, u64 nparts, R::Out* out, u64 out_len) {     \
+        reduce_final_impl<R>(part_val, part_idx, nparts, out, out_len);                        \
     }
 
 // One-parameter names, so that a policy fits in one macro argument.
@@ -199,3 +225,5 @@ REDUCE_NUM(float, f32)
 REDUCE_NUM(double, f64)
 REDUCE_NUM(int, i32)
 REDUCE_NUM(i64, i64)
+REDUCE(sum64, Sum64R<int>, int, i32)
+REDUCE(sum64, Sum64R<u8>, u8, bool)

@@ -165,6 +165,12 @@ def build_cases():
     # 1e-4 rounds below 1e-4 in f32 (so scientific) but is exactly 1e-4 as an f64 (so not).
     case("min_1e-4_float32_is_sci", [1e-4, 0.5])
     case("min_1e-4_float64_not_sci", [1e-4, 0.5], dtype=torch.float64)
+    # Each threshold alone: the other two rules hold with room to spare, so making any one
+    # comparison inclusive (`<=` for `< 1e-4`, `>=` for `> 1000`, `> 1e8`) fails a case.
+    case("min_exactly_1e-4_alone_no_sci", [1e-4, 0.05], dtype=torch.float64)
+    case("min_below_1e-4_alone_sci", [9.5e-5, 0.05], dtype=torch.float64)
+    case("ratio_exactly_1000_alone_no_sci", [0.5, 500.0, 2.25], dtype=torch.float64)
+    case("max_over_1e8_alone_fixed_sci", [100000000.5, 2.5e7], dtype=torch.float64)
     case("scalar_sci", 1e-5)
     case("scalar_huge_sci", 3e9)
 

@@ -78,6 +78,11 @@ pub trait Dtype:
 }
 
 /// Element types with arithmetic: f32, f64, i32, i64.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a numeric element type",
+    label = "arithmetic needs `f32`, `f64`, `i32` or `i64` elements",
+    note = "a `bool` tensor is a mask: convert it first (`mask.long()`, `mask.float()`), as PyTorch does implicitly"
+)]
 pub trait NumDtype:
     Dtype
     + num_traits::Num
@@ -101,19 +106,47 @@ pub trait NumDtype:
     fn wneg(self) -> Self;
 }
 
+/// Element types that can be summed, and the type of their sum: PyTorch's promotion, so
+/// `i32` and `bool` tensors sum to `i64` (`[i32::MAX, 1].sum()` is 2147483648, not a
+/// wrapped `i32`), while floats and `i64` keep their type.
+pub trait SumDtype: Dtype {
+    /// The element type of a sum: `i64` for `i32`, `i64` and `bool`; the type itself for
+    /// floats.
+    type Sum: NumDtype + CastTo<Self>;
+    /// The element as a term of the sum (`true` is 1).
+    fn widen(self) -> Self::Sum;
+}
+
+macro_rules! sum_dtype {
+    ($($t:ty => $s:ty),*) => {$(
+        impl SumDtype for $t {
+            type Sum = $s;
+            #[inline]
+            fn widen(self) -> $s {
+                <$s>::from(self)
+            }
+        }
+    )*};
+}
+sum_dtype!(f32 => f32, f64 => f64, i32 => i64, i64 => i64, bool => i64);
+
 /// Floating-point element types: f32, f64.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a floating-point element type",
     label = "only `f32` and `f64` are allowed here",
     note = "layers, gradients, `/` and float functions need `f32` or `f64` elements; where PyTorch promotes integers, convert explicitly: `x.float()` or `x.double()`"
 )]
-pub trait FloatDtype: NumDtype + num_traits::Float {
+pub trait FloatDtype: NumDtype + num_traits::Float + SumDtype<Sum = Self> {
     /// One sample from U[0, 1), as `torch.rand`.
     fn sample_uniform<R: Rng + ?Sized>(rng: &mut R) -> Self;
     /// One sample from N(0, 1), as `torch.randn`.
     fn sample_normal<R: Rng + ?Sized>(rng: &mut R) -> Self;
     /// Converts an f64 (a learning rate, a `linspace` step) to this type.
     fn from_f64(v: f64) -> Self;
+    /// The error function (`torch.erf`), for the exact `gelu`.
+    fn erf(self) -> Self;
+    /// Rounds to the nearest integer, ties to even, as `torch.round`.
+    fn round_half_even(self) -> Self;
 }
 
 macro_rules! dtype {
@@ -173,7 +206,7 @@ num_dtype!(float f32, f64);
 num_dtype!(int i32, i64);
 
 macro_rules! float_dtype {
-    ($($t:ty),*) => {$(
+    ($($t:ty: $erf:path),*) => {$(
         impl FloatDtype for $t {
             fn sample_uniform<R: Rng + ?Sized>(rng: &mut R) -> Self {
                 StandardUniform.sample(rng)
@@ -184,10 +217,16 @@ macro_rules! float_dtype {
             fn from_f64(v: f64) -> Self {
                 v as $t
             }
+            fn erf(self) -> Self {
+                $erf(self)
+            }
+            fn round_half_even(self) -> Self {
+                self.round_ties_even()
+            }
         }
     )*};
 }
-float_dtype!(f32, f64);
+float_dtype!(f32: libm::erff, f64: libm::erf);
 
 /// A conversion between element types with PyTorch's `.to(dtype)` semantics: floats to
 /// integers truncate toward zero (saturating at the integer range, where PyTorch's result is

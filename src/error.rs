@@ -55,10 +55,15 @@ pub enum Error {
     Checkpoint(String),
     /// A file could not be opened or written.
     Io(std::io::Error),
-    /// `backward()` was called where there is no graph to run.
+    /// An autograd rule was broken: `backward()` where there is no graph to run (or a
+    /// second time through a freed graph), or an in-place write to a leaf that requires
+    /// grad outside `no_grad`.
     Autograd(String),
     /// A device could not be used (no driver, no GPU, out of memory, a kernel failed).
     Device(String),
+    /// A run-time argument is outside its allowed range (a dropout probability above 1, a
+    /// negative label smoothing), as PyTorch's `ValueError`.
+    InvalidArgument(String),
 }
 
 /// `Result` with this crate's [`Error`].
@@ -129,6 +134,7 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "i/o: {e}"),
             Error::Autograd(msg) => write!(f, "autograd: {msg}"),
             Error::Device(msg) => write!(f, "device: {msg}"),
+            Error::InvalidArgument(msg) => write!(f, "invalid argument: {msg}"),
         }
     }
 }

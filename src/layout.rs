@@ -73,6 +73,12 @@ impl Layout {
         (0..self.dims.rank()).all(|d| self.strides[d] == 0 || self.dims[d] == 1)
     }
 
+    /// Whether two elements share a storage element: some dimension of size > 1 has
+    /// stride 0 (a broadcast view, `expand_dim`). No other view makes elements overlap.
+    pub(crate) fn has_overlap(&self) -> bool {
+        (0..self.dims.rank()).any(|d| self.strides[d] == 0 && self.dims[d] > 1)
+    }
+
     /// Swaps two dimensions (no copy).
     pub(crate) fn transpose(mut self, a: usize, b: usize) -> Self {
         let mut d: [usize; MAX_RANK] = [0; MAX_RANK];

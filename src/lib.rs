@@ -19,6 +19,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod atomic_file;
 pub mod autograd;
 pub mod data;
 pub mod device;

@@ -10,6 +10,7 @@
 //! `cuda` instances print "skipped: no CUDA device" and pass. With
 //! `TYPETENSOR_REQUIRE_CUDA=1` they fail instead, so a GPU run can never pass by skipping.
 use typetensor::autograd::no_grad;
+use typetensor::nn::functional::{self as F, ClassOpts, GeluApproximate};
 use typetensor::nn::{Linear, MSELoss, Module, Parameters, ReLU, Reduction, Sequential, ToDevice};
 use typetensor::optim::{Adam, Optimizer, RMSprop, SGD};
 use typetensor::{
@@ -243,6 +244,59 @@ mod suite {
         check("sigmoid", &da.sigmoid(), &a.sigmoid(), ULPS);
         check("pow(3)", &da.pow(3.0), &a.pow(3.0), ULPS);
         check("pow(0.5)", &da.abs().pow(0.5), &a.abs().pow(0.5), ULPS);
+        check("sin", &da.sin(), &a.sin(), ULPS);
+        check("cos", &da.cos(), &a.cos(), ULPS);
+        check("exp2", &da.exp2(), &a.exp2(), ULPS);
+        check("log1p", &da.abs().log1p(), &a.abs().log1p(), ULPS);
+        check("expm1", &da.expm1(), &a.expm1(), ULPS);
+        check("rsqrt", &da.abs().rsqrt(), &a.abs().rsqrt(), ULPS);
+        check("sign", &da.sign(), &a.sign(), EXACT);
+        check(
+            "floor",
+            &da.mul_scalar(3.0).floor(),
+            &a.mul_scalar(3.0).floor(),
+            EXACT,
+        );
+        check(
+            "round",
+            &da.mul_scalar(2.0).round(),
+            &a.mul_scalar(2.0).round(),
+            EXACT,
+        );
+        check("gelu", &F::gelu(&da), &F::gelu(&a), ULPS);
+        let tanh = GeluApproximate::Tanh;
+        check(
+            "gelu tanh",
+            &F::gelu_with(&da, tanh),
+            &F::gelu_with(&a, tanh),
+            ULPS,
+        );
+        check(
+            "leaky_relu",
+            &F::leaky_relu(&da, 0.2),
+            &F::leaky_relu(&a, 0.2),
+            EXACT,
+        );
+        // Their gradients: one fused kernel each (`unary_<op>_backward_*`).
+        let x = randn::<Rank2<7, 45>>();
+        for name in [
+            "sin",
+            "cos",
+            "exp2",
+            "expm1",
+            "log1p",
+            "rsqrt",
+            "gelu",
+            "gelu_tanh",
+            "leaky_relu",
+        ] {
+            check(
+                &format!("{name} backward"),
+                &float_fn_grad(name, &x, d),
+                &float_fn_grad(name, &x, &Cpu),
+                ULPS,
+            );
+        }
         // A strided input.
         check("exp of a transpose", &da.t().exp(), &a.t().exp(), ULPS);
         // f64 and integers.
@@ -268,6 +322,168 @@ mod suite {
             .clamp_(Some(-1.0), None)
             .div_scalar_(4.0);
         check("mul_scalar_, clamp_, div_scalar_", &x, &want, EXACT);
+    }
+
+    pub fn softmax<D: Device>(d: &D) {
+        manual_seed(20);
+        // Lines longer and shorter than a block, along every axis; logits up to 1e4.
+        let a = randn::<Rank3<3, 300, 5>>().mul_scalar(30.0);
+        let da = a.to_device(d);
+        check("softmax(0)", &da.softmax::<0>(), &a.softmax::<0>(), ULPS);
+        check("softmax(1)", &da.softmax::<1>(), &a.softmax::<1>(), ULPS);
+        check(
+            "log_softmax(2)",
+            &da.log_softmax::<2>(),
+            &a.log_softmax::<2>(),
+            ULPS,
+        );
+        check(
+            "log_softmax(1)",
+            &da.log_softmax::<1>(),
+            &a.log_softmax::<1>(),
+            ULPS,
+        );
+        check(
+            "logsumexp(1)",
+            &da.logsumexp::<1>(),
+            &a.logsumexp::<1>(),
+            ULPS,
+        );
+        check(
+            "logsumexp(0)",
+            &da.logsumexp::<0>(),
+            &a.logsumexp::<0>(),
+            ULPS,
+        );
+        let t = a.transpose::<0, 1>();
+        check(
+            "softmax of a transpose",
+            &da.transpose::<0, 1>().softmax::<2>(),
+            &t.softmax::<2>(),
+            ULPS,
+        );
+        let special = with_specials(randn::<Rank2<4, 5>>().mul_scalar(1e4));
+        let ds = special.to_device(d);
+        check(
+            "softmax, specials",
+            &ds.softmax::<1>(),
+            &special.softmax::<1>(),
+            ULPS,
+        );
+        check(
+            "logsumexp, specials",
+            &ds.logsumexp::<1>(),
+            &special.logsumexp::<1>(),
+            ULPS,
+        );
+        // Gradients (the fused backward kernels) against the CPU's, with a weight so that
+        // the incoming gradient is not uniform.
+        let w = randn::<Rank3<3, 300, 5>>();
+        let dw = w.to_device(d);
+        let (x, cx) = (a.leaf_on(d), a.leaf_on(&Cpu));
+        (&x.softmax::<0>() * &dw).sum().backward();
+        (&cx.softmax::<0>() * &w).sum().backward();
+        check(
+            "softmax backward",
+            &x.grad().unwrap(),
+            &cx.grad().unwrap(),
+            SUMS,
+        );
+        let (x, cx) = (a.leaf_on(d), a.leaf_on(&Cpu));
+        (&x.log_softmax::<1>() * &dw).sum().backward();
+        (&cx.log_softmax::<1>() * &w).sum().backward();
+        check(
+            "log_softmax backward",
+            &x.grad().unwrap(),
+            &cx.grad().unwrap(),
+            SUMS,
+        );
+        let (x, cx) = (a.leaf_on(d), a.leaf_on(&Cpu));
+        x.logsumexp::<1>().sum().backward();
+        cx.logsumexp::<1>().sum().backward();
+        check(
+            "logsumexp backward",
+            &x.grad().unwrap(),
+            &cx.grad().unwrap(),
+            ULPS,
+        );
+    }
+
+    pub fn losses<D: Device>(d: &D) {
+        manual_seed(21);
+        let x = randn::<Rank2<33, 10>>().mul_scalar(5.0);
+        let t = Tensor::<Rank1<33>, i64>::from_fn(|i| {
+            if i % 7 == 3 {
+                -100
+            } else {
+                (i * 3 % 10) as i64
+            }
+        });
+        let (dx, dt) = (x.to_device(d), t.to_device(d));
+        let opts = ClassOpts::new().label_smoothing(0.1);
+        check(
+            "cross_entropy none",
+            &F::cross_entropy_none(&dx, &dt, opts),
+            &F::cross_entropy_none(&x, &t, opts),
+            SUMS,
+        );
+        check(
+            "cross_entropy mean",
+            &F::cross_entropy_with(&dx, &dt, Reduction::Mean, opts),
+            &F::cross_entropy_with(&x, &t, Reduction::Mean, opts),
+            SUMS,
+        );
+        let bad = tensor([0i64, 10, 0]).to_device(d);
+        assert!(matches!(
+            F::try_cross_entropy(&dx.narrow::<0, 0, 3>(), &bad),
+            Err(Error::IndexOutOfRange {
+                index: 10,
+                size: 10
+            })
+        ));
+        let y = randn::<Rank2<33, 10>>().sigmoid();
+        let dy = y.to_device(d);
+        let none: Option<&Tensor<Rank1<10>, f32, D>> = None;
+        let cnone: Option<&Tensor<Rank1<10>>> = None;
+        check(
+            "bce with logits",
+            &F::binary_cross_entropy_with_logits_none(&dx, &dy, none),
+            &F::binary_cross_entropy_with_logits_none(&x, &y, cnone),
+            ULPS,
+        );
+        check(
+            "smooth_l1",
+            &F::smooth_l1_loss_none(&dx, &dy, 0.5),
+            &F::smooth_l1_loss_none(&x, &y, 0.5),
+            EXACT,
+        );
+        check(
+            "huber",
+            &F::huber_loss_none(&dx, &dy, 0.5),
+            &F::huber_loss_none(&x, &y, 0.5),
+            EXACT,
+        );
+        // Gradients through log_softmax, gather and scatter_add on the device.
+        let (lx, cx) = (x.leaf_on(d), x.leaf_on(&Cpu));
+        F::cross_entropy_with(&lx, &dt, Reduction::Sum, opts).backward();
+        F::cross_entropy_with(&cx, &t, Reduction::Sum, opts).backward();
+        check(
+            "cross_entropy backward",
+            &lx.grad().unwrap(),
+            &cx.grad().unwrap(),
+            SUMS,
+        );
+        // Dropout: the mask comes from the host generator, so both devices drop the same.
+        manual_seed(3);
+        let a = F::dropout(&dx, 0.3, true);
+        manual_seed(3);
+        check("dropout", &a, &F::dropout(&x, 0.3, true), EXACT);
+        check(
+            "linspace",
+            &Tensor::<Rank1<9>, f32, D>::linspace_on(-1.0, 2.0, d),
+            &Tensor::<Rank1<9>>::linspace(-1.0, 2.0),
+            EXACT,
+        );
     }
 
     pub fn compare<D: Device>(d: &D) {
@@ -412,6 +628,36 @@ mod suite {
             &a.index_select::<0, 4>(&idx).unwrap(),
             EXACT,
         );
+        let gi = tensor([[5i64, 0], [0, 5], [3, 3], [1, 2], [4, 4], [2, 0]]);
+        let dgi = gi.to_device(d);
+        check(
+            "gather axis 1",
+            &da.gather::<1, _>(&dgi),
+            &a.gather::<1, _>(&gi),
+            EXACT,
+        );
+        check(
+            "gather axis 0 of a transpose",
+            &da.t().gather::<0, _>(&dgi.t()),
+            &a.t().gather::<0, _>(&gi.t()),
+            EXACT,
+        );
+        let src = randn::<Rank2<6, 2>>();
+        check(
+            "scatter_add axis 1",
+            &da.scatter_add::<1, _>(&dgi, &src.to_device(d)),
+            &a.scatter_add::<1, _>(&gi, &src),
+            ULPS,
+        );
+        let bad = tensor([[0i64, 9], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0]]).to_device(d);
+        assert!(matches!(
+            da.try_gather::<1, _>(&bad),
+            Err(Error::IndexOutOfRange { index: 9, size: 9 })
+        ));
+        assert!(matches!(
+            da.try_scatter_add::<1, _>(&bad, &src.to_device(d)),
+            Err(Error::IndexOutOfRange { index: 9, size: 9 })
+        ));
         check(
             "index_select axis 1 of a transpose",
             &da.t().index_select::<1, 4>(&didx).unwrap(),
@@ -577,8 +823,28 @@ mod suite {
             &i.max_dim::<1>(),
             EXACT,
         );
+        // i32 and bool sums are i64, as PyTorch promotes them: no wrap-around at 32 bits.
         let k = ints32::<Rank1<10000>>(15, 1 << 30);
-        check("i32 sum (wrapping)", &k.to_device(d).sum(), &k.sum(), EXACT);
+        check("i32 sum (int64)", &k.to_device(d).sum(), &k.sum(), EXACT);
+        let big = Tensor::<Rank2<3, 700>, i32>::full(i32::MAX);
+        assert_eq!(big.to_device(d).sum().item(), 2100 * i64::from(i32::MAX));
+        let want = vec![700 * i64::from(i32::MAX); 3];
+        assert_eq!(big.to_device(d).sum_dim::<1>().to_vec(), want);
+        let b = k.lt_scalar(0).view::<Rank2<100, 100>>();
+        let db = b.to_device(d);
+        check("bool sum", &db.sum(), &b.sum(), EXACT);
+        check(
+            "bool sum_dim 0",
+            &db.sum_dim::<0>(),
+            &b.sum_dim::<0>(),
+            EXACT,
+        );
+        check(
+            "bool sum_dim 1",
+            &db.sum_dim::<1>(),
+            &b.sum_dim::<1>(),
+            EXACT,
+        );
         // A long reduction (several blocks, two passes) in f64.
         let x = randn::<Rank1<100000>>().double();
         check(
@@ -1041,6 +1307,25 @@ type Model<D> = Sequential<(Linear<20, 8, f32, D>, ReLU, Linear<8, 3, f32, D>)>;
 /// One optimizer step on a model.
 type Step<M> = Box<dyn FnMut(&mut M)>;
 
+/// The gradient of `name(x).sum()` on `d`.
+fn float_fn_grad<S: Shape, D: Device>(name: &str, x: &Tensor<S>, d: &D) -> Tensor<S, f32, D> {
+    let leaf = x.leaf_on(d);
+    let y = match name {
+        "sin" => leaf.sin(),
+        "cos" => leaf.cos(),
+        "exp2" => leaf.exp2(),
+        "expm1" => leaf.expm1(),
+        "log1p" => leaf.abs().log1p(),
+        "rsqrt" => leaf.abs().add_scalar(0.5).rsqrt(),
+        "gelu" => F::gelu(&leaf),
+        "gelu_tanh" => F::gelu_with(&leaf, GeluApproximate::Tanh),
+        "leaky_relu" => F::leaky_relu(&leaf, 0.2),
+        other => panic!("no float function {other}"),
+    };
+    y.sum().backward();
+    leaf.grad().unwrap().into_tensor()
+}
+
 /// A leaf moved to `d` that requires grad (for comparing gradients across devices).
 trait LeafOn<S: Shape> {
     fn leaf_on<D: Device>(&self, d: &D) -> Tensor<S, f32, D>;
@@ -1058,6 +1343,8 @@ macro_rules! device_tests {
         common::device_tests!($name, $make, suite: [
             arith,
             unary,
+            softmax,
+            losses,
             compare,
             copy_cast,
             views,

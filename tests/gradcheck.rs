@@ -689,6 +689,152 @@ fn grad_tanh<D: Device>(d: &D) {
     check_op1(d, "tanh", &randn::<Rank2<3, 4>>(), |x| x.tanh());
 }
 
+fn grad_trig_and_exp_family<D: Device>(d: &D) {
+    manual_seed(80);
+    let x = randn::<Rank2<3, 4>>();
+    check_op1(d, "sin", &x, |x| x.sin());
+    check_op1(d, "cos", &x, |x| x.cos());
+    check_op1(d, "exp2", &x, |x| x.exp2());
+    check_op1(d, "expm1", &x, |x| x.expm1());
+    // log1p needs x > -1; rsqrt x > 0.
+    let p = positive::<Rank2<3, 4>>();
+    check_op1(
+        d,
+        "log1p",
+        &remap(p.clone(), |v| v.iter_mut().for_each(|x| *x -= 1.2)),
+        |x| x.log1p(),
+    );
+    check_op1(d, "rsqrt", &p, |x| x.rsqrt());
+}
+
+fn grad_piecewise_constant_is_zero<D: Device>(d: &D) {
+    manual_seed(81);
+    // Away from the jumps (integers, halves, zero), where the numeric gradient is 0 too.
+    let x = remap(randn::<Rank2<3, 4>>(), |v| {
+        v.iter_mut()
+            .for_each(|x| *x = (*x * 3.0).floor() + 0.2 + 0.1 * x.abs().fract())
+    });
+    check_op1(d, "sign", &x, |x| x.sign());
+    check_op1(d, "floor", &x, |x| x.floor());
+    check_op1(d, "round", &x, |x| x.round());
+}
+
+fn grad_gelu_leaky_relu<D: Device>(d: &D) {
+    use typetensor::nn::functional::{self as F, GeluApproximate};
+    manual_seed(82);
+    let x = remap(randn::<Rank2<3, 4>>(), |v| {
+        v.iter_mut().for_each(|x| *x *= 3.0)
+    });
+    check_op1(d, "gelu", &x, |x| F::gelu(x));
+    check_op1(d, "gelu tanh", &x, |x| {
+        F::gelu_with(x, GeluApproximate::Tanh)
+    });
+    check_op1(d, "leaky_relu", &nonzero::<Rank2<3, 4>>(), |x| {
+        F::leaky_relu(x, 0.1)
+    });
+}
+
+fn grad_softmax_family<D: Device>(d: &D) {
+    manual_seed(83);
+    let x = randn::<Rank3<2, 3, 4>>();
+    check_op1(d, "softmax(0)", &x, |x| x.softmax::<0>());
+    check_op1(d, "softmax(1)", &x, |x| x.softmax::<1>());
+    check_op1(d, "softmax(2)", &x, |x| x.softmax::<2>());
+    check_op1(d, "log_softmax(0)", &x, |x| x.log_softmax::<0>());
+    check_op1(d, "log_softmax(2)", &x, |x| x.log_softmax::<2>());
+    check_op1(d, "logsumexp(1)", &x, |x| x.logsumexp::<1>());
+    check_op1(d, "logsumexp(2)", &x, |x| x.logsumexp::<2>());
+    // Of a transposed view (strided input and gradient).
+    check_op1(d, "softmax of a transpose", &x, |x| {
+        x.transpose::<0, 2>().softmax::<1>()
+    });
+    check_op1(d, "log_softmax of a vector", &randn::<Rank1<5>>(), |x| {
+        x.log_softmax::<0>()
+    });
+}
+
+fn grad_classification_losses<D: Device>(d: &D) {
+    use typetensor::nn::Reduction;
+    use typetensor::nn::functional::{self as F, ClassOpts};
+    manual_seed(85);
+    let x = randn::<Rank2<4, 5>>();
+    let t = tensor([3i64, -100, 0, 4]).to_device(d);
+    let smooth = ClassOpts::new().label_smoothing(0.2);
+    check_op1(d, "cross_entropy mean", &x, |x| {
+        F::cross_entropy(x, &tensor([3i64, 1, 0, 4]).to_device(d))
+    });
+    gradcheck1(d, "cross_entropy ignore_index, smoothing", &x, |x| {
+        F::cross_entropy_with(x, &t, Reduction::Mean, smooth)
+    });
+    let t0 = tensor([3i64, 0, 1, 4]).to_device(d);
+    gradcheck1(d, "cross_entropy sum, ignore_index=0", &x, |x| {
+        F::cross_entropy_with(x, &t0, Reduction::Sum, smooth.ignore_index(0))
+    });
+    check_op1(d, "cross_entropy none", &x, |x| {
+        F::cross_entropy_none(x, &t, smooth)
+    });
+    let x3 = randn::<Rank3<2, 3, 2>>();
+    let t3 = tensor([[0i64, 2], [1, -100]]).to_device(d);
+    gradcheck1(d, "cross_entropy [N, C, d1]", &x3, |x| {
+        F::cross_entropy(x, &t3)
+    });
+    gradcheck1(d, "nll_loss", &x, |x| {
+        F::nll_loss(&x.log_softmax::<1>(), &t)
+    });
+    let p = randn::<Rank2<4, 5>>().softmax::<1>();
+    check_op2(d, "cross_entropy probabilities", &x, &p, |x, p| {
+        F::cross_entropy_probs_none(x, p, 0.1)
+    });
+}
+
+fn grad_regression_and_bce_losses<D: Device>(d: &D) {
+    use typetensor::nn::Reduction;
+    use typetensor::nn::functional as F;
+    manual_seed(86);
+    let x = remap(randn::<Rank2<3, 4>>(), |v| {
+        v.iter_mut().for_each(|x| *x *= 3.0)
+    });
+    let y = randn::<Rank2<3, 4>>().sigmoid();
+    let w = positive::<Rank1<4>>().to_device(d);
+    check_op2(d, "bce with logits", &x, &y, |x, y| {
+        F::binary_cross_entropy_with_logits_none::<_, Rank0, _, _>(x, y, None)
+    });
+    check_op2(d, "bce with logits, pos_weight", &x, &y, |x, y| {
+        F::binary_cross_entropy_with_logits_none(x, y, Some(&w))
+    });
+    gradcheck2(d, "bce with logits, sum", &x, &y, |x, y| {
+        F::binary_cross_entropy_with_logits_with(x, y, Reduction::Sum, Some(&w))
+    });
+    // Inputs and targets at least 0.1 apart, and |d| away from beta = delta = 1.
+    let t = apart_from::<Rank2<3, 4>, _>(&x);
+    let t = remap(t, |v| {
+        let xs = x.to_vec();
+        for (i, e) in v.iter_mut().enumerate() {
+            if ((*e - xs[i]).abs() - 1.0).abs() < 0.1 {
+                *e += 0.3;
+            }
+        }
+    });
+    check_op2(d, "l1_loss", &x, &t, |x, t| F::l1_loss_none(x, t));
+    check_op2(d, "smooth_l1_loss", &x, &t, |x, t| {
+        F::smooth_l1_loss_none(x, t, 1.0)
+    });
+    check_op2(d, "huber_loss", &x, &t, |x, t| {
+        F::huber_loss_none(x, t, 1.0)
+    });
+    gradcheck2(d, "l1_loss mean", &x, &t, |x, t| F::l1_loss(x, t));
+}
+
+fn grad_dropout<D: Device>(d: &D) {
+    use typetensor::nn::functional as F;
+    let x = randn::<Rank2<3, 4>>();
+    // The same seed before each evaluation: the same mask for every finite difference.
+    check_op1(d, "dropout", &x, |x| {
+        manual_seed(87);
+        F::dropout(x, 0.4, true)
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // Matrix products
 // ---------------------------------------------------------------------------------------
@@ -1224,6 +1370,20 @@ fn grad_index_select<D: Device>(d: &D) {
 // Masks
 // ---------------------------------------------------------------------------------------
 
+fn grad_gather_scatter_add<D: Device>(d: &D) {
+    manual_seed(84);
+    // Repeated indices: gather's gradient must add them up.
+    let idx = tensor([[2i64, 0, 2], [1, 1, 3], [0, 0, 0]]).to_device(d);
+    let x = randn::<Rank2<3, 4>>();
+    check_op1(d, "gather(1)", &x, |x| x.gather::<1, _>(&idx));
+    let idx0 = tensor([[2i64, 0, 1, 1], [2, 2, 0, 1]]).to_device(d);
+    check_op1(d, "gather(0)", &x, |x| x.gather::<0, _>(&idx0));
+    let src = randn::<Rank2<3, 3>>();
+    check_op2(d, "scatter_add(1)", &x, &src, |x, s| {
+        x.scatter_add::<1, _>(&idx, s)
+    });
+}
+
 fn grad_masked_fill<D: Device>(d: &D) {
     manual_seed(57);
     let x = randn::<Rank2<3, 4>>();
@@ -1565,7 +1725,7 @@ fn in_place_op_does_not_corrupt_saved_values() {
     let mut y = x.exp(); // exp's backward keeps its output
     y += 1.0;
     // An untracked write, as PyTorch's `y.data[0] = 100`: the graph still sees exp.
-    y.numpy_mut()[0] = 100.0;
+    typetensor::autograd::no_grad(|| y.numpy_mut()[0] = 100.0);
     y.sum().backward();
     let expected = [0.5f64.exp(), (-1.0f64).exp()];
     assert_close(
@@ -1851,6 +2011,13 @@ macro_rules! gradchecks {
             grad_pow,
             grad_sigmoid,
             grad_tanh,
+            grad_trig_and_exp_family,
+            grad_piecewise_constant_is_zero,
+            grad_gelu_leaky_relu,
+            grad_softmax_family,
+            grad_classification_losses,
+            grad_regression_and_bce_losses,
+            grad_dropout,
             grad_mm,
             grad_mm_of_views,
             grad_mm_transposed_operands,
@@ -1885,6 +2052,7 @@ macro_rules! gradchecks {
             grad_slice_from,
             grad_cat,
             grad_index_select,
+            grad_gather_scatter_add,
             grad_masked_fill,
             grad_where,
             grad_contiguous,

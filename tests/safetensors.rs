@@ -93,3 +93,96 @@ fn corrupt_files_are_errors_not_panics() {
         let _ = nn::from_bytes(&mut model(), &b);
     }
 }
+
+/// A reader that serves `prefix`, then zeros without end, counting what it served.
+struct Endless {
+    prefix: Vec<u8>,
+    served: usize,
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = if self.served < self.prefix.len() {
+            let n = buf.len().min(self.prefix.len() - self.served);
+            buf[..n].copy_from_slice(&self.prefix[self.served..self.served + n]);
+            n
+        } else {
+            buf.fill(0);
+            buf.len()
+        };
+        self.served += n;
+        Ok(n)
+    }
+}
+
+/// A safetensors file with one tensor entry `name` of `dtype`/`shape` and no data.
+fn header_only(name: &str, dtype: &str, shape: &[usize], data_len: usize) -> Vec<u8> {
+    let header = format!(
+        "{{\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":{shape:?},\"data_offsets\":[0,{data_len}]}}}}"
+    );
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes
+}
+
+#[test]
+fn loading_reads_the_header_first_and_no_more_than_the_model_needs() {
+    // A header announcing a 1 GiB tensor the model does not have: refused after the header.
+    let mut r = Endless {
+        prefix: header_only("0.weight", "F32", &[1 << 28], 1 << 30),
+        served: 0,
+    };
+    let err = nn::load_from(&mut model(), &mut r).unwrap_err();
+    assert!(err.to_string().contains("0.weight"), "{err}");
+    assert!(r.served < 1 << 16, "read {} bytes", r.served);
+
+    // A valid file followed by endless data: refused after the model's bytes and one more.
+    let bytes = nn::to_bytes(&model()).unwrap();
+    let mut r = Endless {
+        prefix: bytes.clone(),
+        served: 0,
+    };
+    let err = nn::load_from(&mut model(), &mut r).unwrap_err();
+    assert!(err.to_string().contains("data continues"), "{err}");
+    assert!(
+        r.served <= bytes.len() + (1 << 16),
+        "read {} bytes",
+        r.served
+    );
+
+    // A header length past safetensors' limit is refused before anything is allocated.
+    let mut r = Endless {
+        prefix: u64::MAX.to_le_bytes().to_vec(),
+        served: 0,
+    };
+    assert!(nn::load_from(&mut model(), &mut r).is_err());
+
+    // The real file loads through the reader as through the path.
+    let mut m = model();
+    nn::load_from(&mut m, std::io::Cursor::new(bytes)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn loading_an_endless_device_file_is_an_error() {
+    let err = nn::load(&mut model(), "/dev/zero").unwrap_err();
+    assert!(matches!(err, Error::Checkpoint(_)), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn saving_never_writes_through_a_planted_symlink() {
+    let dir = std::env::temp_dir().join(format!("typetensor_st_symlink_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (victim, out) = (dir.join("victim"), dir.join("model.safetensors"));
+    std::fs::write(&victim, b"precious").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("model.safetensors.partial")).unwrap();
+    let a = model();
+    nn::save(&a, &out).unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    let mut b = model();
+    nn::load(&mut b, &out).unwrap();
+    assert_eq!(a.layers.0.weight.to_vec(), b.layers.0.weight.to_vec());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

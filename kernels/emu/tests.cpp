@@ -30,6 +30,19 @@ DECL_UNARY(exp, float, f32) DECL_UNARY(log, float, f32) DECL_UNARY(sqrt, float, 
 DECL_UNARY(pow, float, f32) DECL_UNARY(sigmoid, float, f32) DECL_UNARY(tanh, float, f32)
 DECL_UNARY(div_scalar, float, f32) DECL_UNARY(scalar_div, float, f32)
 DECL_UNARY(pow, double, f64) DECL_UNARY(sigmoid, double, f64)
+#define DECL_UNARY_FLOAT(op) DECL_UNARY(op, float, f32) DECL_UNARY(op, double, f64)
+DECL_UNARY_FLOAT(sin) DECL_UNARY_FLOAT(cos) DECL_UNARY_FLOAT(exp2) DECL_UNARY_FLOAT(log1p)
+DECL_UNARY_FLOAT(expm1) DECL_UNARY_FLOAT(rsqrt) DECL_UNARY_FLOAT(sign) DECL_UNARY_FLOAT(floor)
+DECL_UNARY_FLOAT(round) DECL_UNARY_FLOAT(gelu) DECL_UNARY_FLOAT(gelu_tanh) DECL_UNARY_FLOAT(leaky_relu)
+#define DECL_UNARY_BWD(op, T, s) extern "C" void unary_##op##_backward_##s(const T*, Layout4, const T*, Layout4, T*, u64, T, T, u32);
+#define DECL_UNARY_BWD_FLOAT(op) DECL_UNARY_BWD(op, float, f32) DECL_UNARY_BWD(op, double, f64)
+DECL_UNARY_BWD_FLOAT(exp) DECL_UNARY_BWD_FLOAT(log) DECL_UNARY_BWD_FLOAT(sqrt) DECL_UNARY_BWD_FLOAT(pow)
+DECL_UNARY_BWD_FLOAT(sigmoid) DECL_UNARY_BWD_FLOAT(tanh) DECL_UNARY_BWD_FLOAT(div_scalar)
+DECL_UNARY_BWD_FLOAT(scalar_div) DECL_UNARY_BWD_FLOAT(sin) DECL_UNARY_BWD_FLOAT(cos)
+DECL_UNARY_BWD_FLOAT(exp2) DECL_UNARY_BWD_FLOAT(log1p) DECL_UNARY_BWD_FLOAT(expm1)
+DECL_UNARY_BWD_FLOAT(rsqrt) DECL_UNARY_BWD_FLOAT(sign) DECL_UNARY_BWD_FLOAT(floor)
+DECL_UNARY_BWD_FLOAT(round) DECL_UNARY_BWD_FLOAT(gelu) DECL_UNARY_BWD_FLOAT(gelu_tanh)
+DECL_UNARY_BWD_FLOAT(leaky_relu)
 DECL_FOR_NUM(DECL_COMPARE, eq) DECL_FOR_NUM(DECL_COMPARE, ne) DECL_FOR_NUM(DECL_COMPARE, lt)
 DECL_FOR_NUM(DECL_COMPARE, le) DECL_FOR_NUM(DECL_COMPARE, gt) DECL_FOR_NUM(DECL_COMPARE, ge)
 DECL_COMPARE(lt, u8, bool) DECL_COMPARE(eq, u8, bool)
@@ -49,6 +62,10 @@ extern "C" void index_select_f32(const float*, Layout4, u32, const i64*, Layout4
 extern "C" void index_select_bool(const u8*, Layout4, u32, const i64*, Layout4, u8*, u64);
 extern "C" void index_add_f32(float*, Layout4, u32, const i64*, Layout4, const float*, Layout4);
 extern "C" void index_add_i32(int*, Layout4, u32, const i64*, Layout4, const int*, Layout4);
+extern "C" void gather_f32(const float*, Layout4, u32, const i64*, Layout4, float*, u64);
+extern "C" void gather_bool(const u8*, Layout4, u32, const i64*, Layout4, u8*, u64);
+extern "C" void scatter_add_f32(float*, Layout4, u32, const i64*, Layout4, const float*, Layout4);
+extern "C" void scatter_add_i64(i64*, Layout4, u32, const i64*, Layout4, const i64*, Layout4);
 extern "C" void cat_f32(const float*, Layout4, const float*, Layout4, u32, float*, u64);
 extern "C" void cat_i64(const i64*, Layout4, const i64*, Layout4, u32, i64*, u64);
 extern "C" void matmul_f32(const float*, Layout4, const float*, Layout4, float*, u64);
@@ -62,6 +79,19 @@ extern "C" void matmul_i64(const i64*, Layout4, const i64*, Layout4, i64*, u64);
 #define DECL_REDUCE_T(T, s) DECL_REDUCE(sum, T, s, T) DECL_REDUCE(max, T, s, T) \
     DECL_REDUCE(min, T, s, T) DECL_REDUCE(argmax, T, s, i64) DECL_REDUCE(argmin, T, s, i64)
 DECL_REDUCE_T(float, f32) DECL_REDUCE_T(double, f64) DECL_REDUCE_T(int, i32) DECL_REDUCE_T(i64, i64)
+#define DECL_SUM64(T, s)                                                                \
+    extern "C" void reduce_sum64_##s(const T*, Layout4, u32, i64*, u64);                \
+    extern "C" void reduce_all_sum64_##s(const T*, Layout4, i64*, i64*, u64);           \
+    extern "C" void reduce_all_sum64_##s##_final(const i64*, const i64*, u64, i64*, u64);
+DECL_SUM64(int, i32) DECL_SUM64(u8, bool)
+
+#define DECL_SOFTMAX(T, s)                                                                  \
+    extern "C" void softmax_softmax_##s(const T*, Layout4, u32, T*, u64);                  \
+    extern "C" void softmax_log_softmax_##s(const T*, Layout4, u32, T*, u64);              \
+    extern "C" void softmax_logsumexp_##s(const T*, Layout4, u32, T*, u64);                \
+    extern "C" void softmax_softmax_backward_##s(const T*, Layout4, const T*, Layout4, u32, T*, u64); \
+    extern "C" void softmax_log_softmax_backward_##s(const T*, Layout4, const T*, Layout4, u32, T*, u64);
+DECL_SOFTMAX(float, f32) DECL_SOFTMAX(double, f64)
 
 template <class T> struct SgdParams { T neg_lr, weight_decay, momentum, one_minus_dampening; u32 flags; };
 template <class T> struct AdamParams { T weight_decay, one_minus_beta1, beta2, one_minus_beta2, bias_correction2_sqrt, neg_step_size, eps; u32 flags; };
@@ -296,6 +326,92 @@ template <class T> static void test_unary_num(
     check_unary<T>("mul_scalar", muls, s, T(0), 0, [s](T v) { return r_wmul(v, s); });
 }
 
+// The float functions of src/ops/unary/cpu.rs (and their derivatives), written again from
+// its formulas with the host's libm, which the emulated kernels call too: bit for bit.
+template <class T> T r_sign(T v) { return v > T(0) ? T(1) : v < T(0) ? T(-1) : T(0); }
+template <class T> T r_gelu(T v) { return v * T(0.5) * (T(1) + std::erf(v * T(0.70710678118654752440))); }
+template <class T> T r_gelu_tanh(T v) {
+    const T inner = T(0.79788456080286535588) * (v + T(0.044715) * v * v * v);
+    return T(0.5) * v * (T(1) + std::tanh(inner));
+}
+template <class T> T r_dgelu(T v) {
+    const T cdf = T(0.5) * (T(1) + std::erf(v * T(0.70710678118654752440)));
+    return cdf + v * (T(0.39894228040143267794) * std::exp(-T(0.5) * v * v));
+}
+template <class T> T r_dgelu_tanh(T v) {
+    const T beta = T(0.79788456080286535588), kappa = T(0.044715), x_sq = v * v;
+    const T t = std::tanh(beta * (v + kappa * x_sq * v));
+    return T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * (beta * (T(1) + T(3) * kappa * x_sq));
+}
+
+// out = g * D(x) over a transposed g and an offset, broadcast x.
+template <class T, class K, class D>
+static void check_unary_backward(const char* name, K kernel, T s0, D deriv) {
+    HL lg = permute(contig({4, 6}, 1), {1, 0});
+    HL lx; lx.dims = {6, 4}; lx.strides = {1, 0}; lx.offset = 2;  // a column broadcast
+    auto G = random_vec<T>(lg.span(), specials<T>());
+    auto X = random_vec<T>(lx.span(), specials<T>());
+    const u64 n = lg.numel();
+    std::vector<T> out(n + 1, T(77));
+    launch1(n, 64, [&] { kernel(G.data(), lg.l4(), X.data(), lx.l4(), out.data(), n, s0, T(0), 0); });
+    auto ig = lg.indices(), ix = lx.indices();
+    for (u64 i = 0; i < n; ++i) {
+        T want = G[ig[i]] * deriv(X[ix[i]]);
+        CHECK(same(out[i], want), "%s(g %g, x %g): got %g want %g", name, dbl(G[ig[i]]), dbl(X[ix[i]]), dbl(out[i]), dbl(want));
+    }
+    CHECK(same(out[n], T(77)), "%s wrote past out_len", name);
+}
+
+template <class T> static void test_unary_float_fns() {
+    const bool f = std::is_same_v<T, float>;
+#define UF(op) (f ? (void*)unary_##op##_f32 : (void*)unary_##op##_f64)
+#define UB(op) (f ? (void*)unary_##op##_backward_f32 : (void*)unary_##op##_backward_f64)
+    typedef void (*Fwd)(const T*, Layout4, T*, u64, T, T, u32);
+    typedef void (*Bwd)(const T*, Layout4, const T*, Layout4, T*, u64, T, T, u32);
+    check_unary<T>("sin", (Fwd)UF(sin), T(0), T(0), 0, [](T v) { return std::sin(v); });
+    check_unary<T>("cos", (Fwd)UF(cos), T(0), T(0), 0, [](T v) { return std::cos(v); });
+    check_unary<T>("exp2", (Fwd)UF(exp2), T(0), T(0), 0, [](T v) { return std::exp2(v); });
+    check_unary<T>("log1p", (Fwd)UF(log1p), T(0), T(0), 0, [](T v) { return std::log1p(v); });
+    check_unary<T>("expm1", (Fwd)UF(expm1), T(0), T(0), 0, [](T v) { return std::expm1(v); });
+    check_unary<T>("rsqrt", (Fwd)UF(rsqrt), T(0), T(0), 0, [](T v) { return T(1) / std::sqrt(v); });
+    check_unary<T>("sign", (Fwd)UF(sign), T(0), T(0), 0, r_sign<T>);
+    check_unary<T>("floor", (Fwd)UF(floor), T(0), T(0), 0, [](T v) { return std::floor(v); });
+    check_unary<T>("round", (Fwd)UF(round), T(0), T(0), 0, [](T v) { return std::nearbyint(v); });
+    check_unary<T>("gelu", (Fwd)UF(gelu), T(0), T(0), 0, r_gelu<T>);
+    check_unary<T>("gelu_tanh", (Fwd)UF(gelu_tanh), T(0), T(0), 0, r_gelu_tanh<T>);
+    check_unary<T>("leaky_relu", (Fwd)UF(leaky_relu), T(0.25), T(0), 0, [](T v) { return v > T(0) ? v : v * T(0.25); });
+    // round: ties to even, whatever the sign.
+    {
+        std::vector<T> x = {T(0.5), T(1.5), T(2.5), T(-0.5), T(-2.5)}, o(5);
+        HL l = contig({5});
+        launch1(5, 32, [&] { ((Fwd)UF(round))(x.data(), l.l4(), o.data(), 5, T(0), T(0), 0); });
+        CHECK(o[0] == T(0) && o[1] == T(2) && o[2] == T(2) && o[3] == T(0) && std::signbit(o[3]) && o[4] == T(-2),
+              "round half to even");
+    }
+    check_unary_backward<T>("exp'", (Bwd)UB(exp), T(0), [](T v) { return std::exp(v); });
+    check_unary_backward<T>("log'", (Bwd)UB(log), T(0), [](T v) { return T(1) / v; });
+    check_unary_backward<T>("sqrt'", (Bwd)UB(sqrt), T(0), [](T v) { return T(0.5) / std::sqrt(v); });
+    check_unary_backward<T>("pow'", (Bwd)UB(pow), T(3), [](T v) { return T(3) * std::pow(v, T(2)); });
+    check_unary_backward<T>("sigmoid'", (Bwd)UB(sigmoid), T(0), [](T v) { const T s = T(1) / (T(1) + std::exp(-v)); return s * (T(1) - s); });
+    check_unary_backward<T>("tanh'", (Bwd)UB(tanh), T(0), [](T v) { const T t = std::tanh(v); return T(1) - t * t; });
+    check_unary_backward<T>("div_scalar'", (Bwd)UB(div_scalar), T(-4), [](T) { return T(1) / T(-4); });
+    check_unary_backward<T>("scalar_div'", (Bwd)UB(scalar_div), T(-4), [](T v) { return T(4) / (v * v); });
+    check_unary_backward<T>("sin'", (Bwd)UB(sin), T(0), [](T v) { return std::cos(v); });
+    check_unary_backward<T>("cos'", (Bwd)UB(cos), T(0), [](T v) { return -std::sin(v); });
+    check_unary_backward<T>("exp2'", (Bwd)UB(exp2), T(0), [](T v) { return std::exp2(v) * T(0.69314718055994530942); });
+    check_unary_backward<T>("log1p'", (Bwd)UB(log1p), T(0), [](T v) { return T(1) / (T(1) + v); });
+    check_unary_backward<T>("expm1'", (Bwd)UB(expm1), T(0), [](T v) { return std::exp(v); });
+    check_unary_backward<T>("rsqrt'", (Bwd)UB(rsqrt), T(0), [](T v) { const T r = T(1) / std::sqrt(v); return -T(0.5) * r * r * r; });
+    check_unary_backward<T>("sign'", (Bwd)UB(sign), T(0), [](T) { return T(0); });
+    check_unary_backward<T>("floor'", (Bwd)UB(floor), T(0), [](T) { return T(0); });
+    check_unary_backward<T>("round'", (Bwd)UB(round), T(0), [](T) { return T(0); });
+    check_unary_backward<T>("gelu'", (Bwd)UB(gelu), T(0), r_dgelu<T>);
+    check_unary_backward<T>("gelu_tanh'", (Bwd)UB(gelu_tanh), T(0), r_dgelu_tanh<T>);
+    check_unary_backward<T>("leaky_relu'", (Bwd)UB(leaky_relu), T(0.25), [](T v) { return v > T(0) ? T(1) : T(0.25); });
+#undef UF
+#undef UB
+}
+
 static void test_unary() {
 #define UN_ARGS(s) unary_neg_##s, unary_abs_##s, unary_relu_##s, unary_clamp_##s, unary_add_scalar_##s, \
     unary_sub_scalar_##s, unary_scalar_sub_##s, unary_mul_scalar_##s
@@ -323,6 +439,8 @@ static void test_unary() {
     check_unary<double>("sigmoid", unary_sigmoid_f64, 0.0, 0.0, 0, [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
     check_unary<float>("div_scalar", unary_div_scalar_f32, -2.5f, 0.f, 0, [](float v) { return v / -2.5f; });
     check_unary<float>("scalar_div", unary_scalar_div_f32, -2.5f, 0.f, 0, [](float v) { return -2.5f / v; });
+    test_unary_float_fns<float>();
+    test_unary_float_fns<double>();
 }
 
 template <class T, class K, class R>
@@ -632,15 +750,16 @@ template <class T> i64 arg_ref(const std::vector<T>& v, bool max) {
 }
 template <class T> T sum_ref(const std::vector<T>& v) { T a = 0; for (T x : v) a = r_wadd(a, x); return a; }
 
-template <class T, class O>
+// P: the partials' type (T, except i64 for the widening sum64).
+template <class T, class O, class P = T>
 struct ReduceKernels {
     void (*axis)(const T*, Layout4, u32, O*, u64);
-    void (*all)(const T*, Layout4, T*, i64*, u64);
-    void (*fin)(const T*, const i64*, u64, O*, u64);
+    void (*all)(const T*, Layout4, P*, i64*, u64);
+    void (*fin)(const P*, const i64*, u64, O*, u64);
 };
 
-template <class T, class O, class R>
-static void check_reduce(const char* name, ReduceKernels<T, O> k, const std::vector<T>& pool, R ref) {
+template <class T, class O, class P, class R>
+static void check_reduce(const char* name, ReduceKernels<T, O, P> k, const std::vector<T>& pool, R ref) {
     HL shapes[] = {permute(contig({6, 4, 5}, 1), {1, 2, 0}), contig({3, 70}), contig({40}), contig({2, 0, 3})};
     for (auto& l : shapes) {
         auto X = random_vec<T>(l.span(), pool);
@@ -686,7 +805,7 @@ static void check_reduce(const char* name, ReduceKernels<T, O> k, const std::vec
         for (u64 i : ix) all.push_back(X[i]);
         for (u64 nparts : {1ull, 3ull, 7ull}) {
             for (unsigned block : {32u, 256u}) {
-                std::vector<T> pv(nparts);
+                std::vector<P> pv(nparts);
                 std::vector<i64> pi(nparts);
                 O out = O(55);
                 // Fewer blocks than partials for nparts 7: blocks loop over partials.
@@ -734,6 +853,19 @@ static void test_reduce() {
     ReduceKernels<i64, i64> max_l{reduce_max_i64, reduce_all_max_i64, reduce_all_max_i64_final};
     check_reduce<i64, i64>("sum_i64", sum_l, lpool, sum_ref<i64>);
     check_reduce<i64, i64>("max_i64", max_l, lpool, fold_max<i64>);
+    // PyTorch's promotion: i32 and bool sums are i64, so i32 extremes do not wrap.
+    ReduceKernels<int, i64, i64> sum64_i{reduce_sum64_i32, reduce_all_sum64_i32, reduce_all_sum64_i32_final};
+    check_reduce<int, i64>("sum64_i32", sum64_i, ipool, [](const std::vector<int>& v) {
+        u64 a = 0;
+        for (int x : v) a += (u64)(i64)x;
+        return (i64)a;
+    });
+    ReduceKernels<u8, i64, i64> sum64_b{reduce_sum64_bool, reduce_all_sum64_bool, reduce_all_sum64_bool_final};
+    check_reduce<u8, i64>("sum64_bool", sum64_b, std::vector<u8>{0, 1, 1, 0, 1}, [](const std::vector<u8>& v) {
+        i64 a = 0;
+        for (u8 x : v) a += x != 0;
+        return a;
+    });
     ReduceKernels<double, double> sum_d{reduce_sum_f64, reduce_all_sum_f64, reduce_all_sum_f64_final};
     check_reduce<double, double>("sum_f64", sum_d, std::vector<double>{1, 2, -3, 0.5, -0.25}, sum_ref<double>);
     // The sum of an empty tensor is +0.0; a partial-index buffer may be omitted for sums.
@@ -844,6 +976,118 @@ static void test_optim() {
     test_optim_t<float>(sgd_f32, adam_f32, rmsprop_f32);
     test_optim_t<double>(sgd_f64, adam_f64, rmsprop_f64);
 }
+
+// Softmax along each axis of a permuted rank-3 layout with lines shorter and longer than a
+// block, against double references (the kernels' sums are trees: within rounding).
+template <class T>
+static void test_softmax_t(void (*sm)(const T*, Layout4, u32, T*, u64),
+                           void (*lsm)(const T*, Layout4, u32, T*, u64),
+                           void (*lse)(const T*, Layout4, u32, T*, u64),
+                           void (*smb)(const T*, Layout4, const T*, Layout4, u32, T*, u64),
+                           void (*lsmb)(const T*, Layout4, const T*, Layout4, u32, T*, u64)) {
+    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    HL l = permute(contig({3, 70, 2}, 1), {1, 0, 2});  // dims {70, 3, 2}
+    std::normal_distribution<double> normal;
+    std::vector<T> X(l.span()), G(l.span());
+    for (auto& v : X) v = (T)(normal(rng) * 20.0);
+    for (auto& v : G) v = (T)normal(rng);
+    const u64 n = l.numel();
+    auto ix = l.indices();
+    for (u32 axis = 0; axis < 3; ++axis) {
+        const u64 size = l.dims[axis];
+        u64 inner = 1;
+        for (u32 d = axis + 1; d < 3; ++d) inner *= l.dims[d];
+        const u64 lines = n / size;
+        std::vector<T> o_sm(n), o_lsm(n), o_lse(lines + 1, T(5)), b_sm(n), b_lsm(n);
+        // A block of 64 threads: the 70-long axis loops; a grid of 2 blocks loops over lines.
+        auto run = [&](auto f) { emu::launch(dim3(2), dim3(64), f); };
+        run([&] { sm(X.data(), l.l4(), axis, o_sm.data(), n); });
+        run([&] { lsm(X.data(), l.l4(), axis, o_lsm.data(), n); });
+        run([&] { lse(X.data(), l.l4(), axis, o_lse.data(), lines); });
+        run([&] { smb(G.data(), l.l4(), o_sm.data(), contig(l.dims).l4(), axis, b_sm.data(), n); });
+        run([&] { lsmb(G.data(), l.l4(), o_lsm.data(), contig(l.dims).l4(), axis, b_lsm.data(), n); });
+        CHECK(o_lse[lines] == T(5), "logsumexp wrote past out_len");
+        for (u64 r = 0; r < lines; ++r) {
+            const u64 base = (r / inner) * size * inner + r % inner;
+            double m = -INFINITY, sum = 0, gsum = 0, gy = 0;
+            for (u64 j = 0; j < size; ++j) m = std::max(m, (double)X[ix[base + j * inner]]);
+            for (u64 j = 0; j < size; ++j) sum += std::exp((double)X[ix[base + j * inner]] - m);
+            for (u64 j = 0; j < size; ++j) {
+                const u64 e = base + j * inner;
+                gsum += (double)G[ix[e]];
+                gy += (double)G[ix[e]] * std::exp((double)X[ix[e]] - m) / sum;
+            }
+            CHECK(std::abs(o_lse[r] - (std::log(sum) + m)) <= tol * (1 + std::abs(m)), "logsumexp axis %u line %llu", axis, (unsigned long long)r);
+            for (u64 j = 0; j < size; ++j) {
+                const u64 e = base + j * inner;
+                const double x = X[ix[e]], p = std::exp(x - m) / sum, lp = x - m - std::log(sum);
+                CHECK(std::abs(o_sm[e] - p) <= tol, "softmax axis %u elem %llu: %g vs %g", axis, (unsigned long long)e, dbl(o_sm[e]), p);
+                CHECK(std::abs(o_lsm[e] - lp) <= tol * (1 + std::abs(lp)), "log_softmax axis %u elem %llu", axis, (unsigned long long)e);
+                const double g = G[ix[e]];
+                CHECK(std::abs(b_sm[e] - p * (g - gy)) <= 10 * tol, "softmax backward axis %u elem %llu", axis, (unsigned long long)e);
+                CHECK(std::abs(b_lsm[e] - (g - p * gsum)) <= 10 * tol * (1 + std::abs(gsum)), "log_softmax backward axis %u", axis);
+            }
+        }
+    }
+    // NaN spreads over its line; all -inf gives logsumexp -inf; +inf gives +inf.
+    const T inf = std::numeric_limits<T>::infinity(), nan = std::numeric_limits<T>::quiet_NaN();
+    std::vector<T> x = {nan, 1, -inf, -inf, inf, 0}, o(6), s(3);
+    HL l2 = contig({3, 2});
+    emu::launch(dim3(1), dim3(32), [&] { sm(x.data(), l2.l4(), 1, o.data(), 6); });
+    emu::launch(dim3(1), dim3(32), [&] { lse(x.data(), l2.l4(), 1, s.data(), 3); });
+    CHECK(o[0] != o[0] && o[1] != o[1], "softmax: NaN line");
+    CHECK(s[0] != s[0] && s[1] == -inf && s[2] == inf, "logsumexp specials: %g %g %g", dbl(s[0]), dbl(s[1]), dbl(s[2]));
+}
+
+// gather/scatter_add along each axis of a transposed rank-3 input, with an index smaller
+// than the input outside the axis (the kernel's general rule), against the definition.
+static void test_gather_scatter() {
+    HL lx = permute(contig({4, 3, 5}), {2, 1, 0});  // dims {5, 3, 4}
+    auto X = small_ints<float>(lx.span(), -50, 50);
+    auto ixs = lx.indices();
+    for (u32 axis = 0; axis < 3; ++axis) {
+        std::vector<u64> id = {4, 2, 3};
+        id[axis] = 6;
+        HL li = contig(id);
+        const u64 n = li.numel();
+        auto I = small_ints<i64>(n, 0, (int)lx.dims[axis] - 1);
+        auto S = small_ints<float>(n, -9, 9);
+        std::vector<float> out(n + 1, 99.f), acc(lx.numel(), 0.f), want(lx.numel());
+        launch1(n, 64, [&] { gather_f32(X.data(), lx.l4(), axis, I.data(), li.l4(), out.data(), n); });
+        for (u64 d = 0; d < lx.numel(); ++d) { acc[d] = X[ixs[d]]; want[d] = acc[d]; }
+        HL lo = contig(lx.dims);
+        launch1(n, 64, [&] { scatter_add_f32(acc.data(), lo.l4(), axis, I.data(), li.l4(), S.data(), li.l4()); });
+        for (u64 i = 0; i < n; ++i) {
+            u64 c[3] = {i / (id[1] * id[2]), (i / id[2]) % id[1], i % id[2]};
+            c[axis] = (u64)I[i];
+            const u64 pos = (c[0] * lx.dims[1] + c[1]) * lx.dims[2] + c[2];
+            CHECK(same(out[i], X[ixs[pos]]), "gather axis %u elem %llu", axis, (unsigned long long)i);
+            want[pos] += S[i];
+        }
+        CHECK(same(out[n], 99.f), "gather wrote past out_len");
+        for (u64 d = 0; d < lx.numel(); ++d) CHECK(same(acc[d], want[d]), "scatter_add axis %u elem %llu", axis, (unsigned long long)d);
+    }
+    // An out-of-range index gathers 0 and scatters nothing; bools gather as bytes.
+    std::vector<float> x = {1, 2, 3}, o(2), acc = {0, 0, 0}, s = {5, 7};
+    std::vector<i64> idx = {3, 1};
+    std::vector<u8> xb = {0, 1, 1}, ob(2);
+    HL l3 = contig({3}), l2 = contig({2});
+    launch1(2, 32, [&] { gather_f32(x.data(), l3.l4(), 0, idx.data(), l2.l4(), o.data(), 2); });
+    launch1(2, 32, [&] { gather_bool(xb.data(), l3.l4(), 0, idx.data(), l2.l4(), ob.data(), 2); });
+    launch1(2, 32, [&] { scatter_add_f32(acc.data(), l3.l4(), 0, idx.data(), l2.l4(), s.data(), l2.l4()); });
+    CHECK(o[0] == 0 && o[1] == 2 && ob[1] == 1, "gather out of range");
+    CHECK(acc[0] == 0 && acc[1] == 7 && acc[2] == 0, "scatter_add out of range skipped");
+    std::vector<i64> ai = {INT64_MAX, 0, 0}, si = {1, 1};
+    std::vector<i64> two = {0, 0};
+    launch1(2, 32, [&] { scatter_add_i64(ai.data(), l3.l4(), 0, two.data(), l2.l4(), si.data(), l2.l4()); });
+    CHECK(ai[0] == INT64_MIN + 1, "scatter_add i64 wraps");
+}
+
+static void test_softmax() {
+    test_softmax_t<float>(softmax_softmax_f32, softmax_log_softmax_f32, softmax_logsumexp_f32,
+                          softmax_softmax_backward_f32, softmax_log_softmax_backward_f32);
+    test_softmax_t<double>(softmax_softmax_f64, softmax_log_softmax_f64, softmax_logsumexp_f64,
+                           softmax_softmax_backward_f64, softmax_log_softmax_backward_f64);
 
 // ---- conv and pool (kernels/conv.cu, kernels/pool.cu; src/ops/{conv,pool}/cpu.rs)
 
@@ -1066,8 +1310,8 @@ int main() {
     struct { const char* name; void (*f)(); } suites[] = {
         {"binary", test_binary}, {"unary", test_unary}, {"compare", test_compare},
         {"copy", test_copy},     {"index", test_index}, {"matmul", test_matmul},
-        {"reduce", test_reduce}, {"optim", test_optim}, {"conv", test_conv},
-        {"pool", test_pool},
+        {"reduce", test_reduce}, {"optim", test_optim}, {"softmax", test_softmax},
+        {"gather_scatter", test_gather_scatter}, {"conv", test_conv}, {"pool", test_pool},
     };
     int passed = 0, failed = 0;
     for (auto& s : suites) {

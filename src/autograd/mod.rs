@@ -19,8 +19,12 @@ use crate::dtype::Dtype;
 use crate::error::Error;
 use crate::shape::Dims;
 
+mod gradient;
 mod raw;
+pub use gradient::Gradient;
 pub(crate) use raw::Raw;
+#[cfg(test)]
+mod tests;
 
 /// A gradient on its way through the graph: a [`Raw`] tensor of some dtype and device.
 pub(crate) trait Grad: Send + Sync {
@@ -62,6 +66,17 @@ pub trait GradOps: Sized + 'static {
     ) -> Result<Raw<Self, D>>
     where
         Self: Dtype;
+    /// Zeros of `dims` with `g` added at the positions `idx` names along `axis`: `gather`'s
+    /// gradient (PyTorch's `scatter_add`).
+    #[doc(hidden)]
+    fn grad_scatter_add<D: Device>(
+        g: &Raw<Self, D>,
+        dims: Dims,
+        axis: usize,
+        idx: &Raw<i64, D>,
+    ) -> Result<Raw<Self, D>>
+    where
+        Self: Dtype;
 }
 
 macro_rules! num_grad_ops {
@@ -75,6 +90,11 @@ macro_rules! num_grad_ops {
             }
             fn grad_index_add<D: Device>(g: &Raw<Self, D>, dims: Dims, axis: usize, idx: &Raw<i64, D>) -> Result<Raw<Self, D>> {
                 let s = g.device.index_add(dims, axis, &idx.storage, &idx.layout, &g.storage, &g.layout)?;
+                Ok(Raw::new(s, dims, g.device.clone()))
+            }
+            fn grad_scatter_add<D: Device>(g: &Raw<Self, D>, dims: Dims, axis: usize, idx: &Raw<i64, D>) -> Result<Raw<Self, D>> {
+                let zeros = Raw::<Self, D>::full(<$t>::default(), dims, &g.device)?;
+                let s = g.device.scatter_add(&zeros.storage, &zeros.layout, axis, &idx.storage, &idx.layout, &g.storage, &g.layout)?;
                 Ok(Raw::new(s, dims, g.device.clone()))
             }
         }
@@ -97,6 +117,14 @@ impl GradOps for bool {
     ) -> Result<Raw<Self, D>> {
         Err(Error::Autograd("bool tensors have no gradients".into()))
     }
+    fn grad_scatter_add<D: Device>(
+        _: &Raw<Self, D>,
+        _: Dims,
+        _: usize,
+        _: &Raw<i64, D>,
+    ) -> Result<Raw<Self, D>> {
+        Err(Error::Autograd("bool tensors have no gradients".into()))
+    }
 }
 
 /// The gradient as the concrete type its node produced.
@@ -110,6 +138,15 @@ pub(crate) fn downcast<E: Dtype, D: Device>(g: &dyn Grad) -> Result<&Raw<E, D>> 
 pub(crate) type InputGrads = Vec<Option<Box<dyn Grad>>>;
 type BackwardFn = Box<dyn Fn(&dyn Grad) -> Result<InputGrads> + Send + Sync>;
 
+/// An op node's backward function, until a `backward()` without `retain_graph` frees it
+/// (and with it the tensors it saved), as PyTorch frees a graph's saved values.
+enum Backward {
+    /// A leaf: nothing to run; its gradient accumulates in `grad`.
+    Leaf,
+    Ready(BackwardFn),
+    Freed,
+}
+
 /// One tensor in the graph: a leaf (created by the user, gradient kept in `grad`) or the
 /// result of an op (with the op's backward function and inputs).
 pub(crate) struct Node {
@@ -117,9 +154,14 @@ pub(crate) struct Node {
     /// PyTorch's `grad_fn` name (`MmBackward0`), or `None` for a leaf.
     name: Option<&'static str>,
     inputs: Vec<Option<Arc<Node>>>,
-    backward: Option<BackwardFn>,
+    backward: Mutex<Backward>,
     grad: Mutex<Option<Box<dyn Grad>>>,
 }
+
+/// Why a second `backward()` through the same graph fails (PyTorch's error, reworded).
+pub(crate) const GRAPH_FREED: &str = "backward() through a graph that an earlier backward() \
+     already freed (its saved intermediate values are gone); call `backward_retain_graph()` \
+     for every backward but the last through the same graph (PyTorch: `retain_graph=True`)";
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
@@ -129,13 +171,18 @@ impl Node {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             name: None,
             inputs: Vec::new(),
-            backward: None,
+            backward: Mutex::new(Backward::Leaf),
             grad: Mutex::new(None),
         })
     }
 
     pub(crate) fn is_leaf(&self) -> bool {
-        self.backward.is_none()
+        self.name.is_none()
+    }
+
+    fn backward_slot(&self) -> MutexGuard<'_, Backward> {
+        // As `grad_slot`: the slot is replaced whole, so a poisoned lock is still sound.
+        self.backward.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn grad_fn_name(&self) -> Option<&'static str> {
@@ -190,9 +237,8 @@ pub fn is_grad_enabled() -> bool {
 /// let mut w = Tensor::<Rank1<2>>::ones().requires_grad_();
 /// (&w * 3.0).sum().backward();
 /// no_grad(|| {
-///     let g = w.grad().unwrap();
-///     w -= 0.1 * &g; // w -= lr * w.grad
-///     w.zero_grad(); // w.grad.zero_()
+///     w -= 0.1 * &w.grad().unwrap(); // w -= lr * w.grad
+///     w.grad().unwrap().zero_(); // w.grad.zero_()
 /// });
 /// assert_eq!(w.to_vec(), vec![0.7, 0.7]);
 /// assert!(w.requires_grad());
@@ -223,14 +269,20 @@ pub(crate) fn op_node(
         id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         name: Some(name),
         inputs,
-        backward: Some(Box::new(backward)),
+        backward: Mutex::new(Backward::Ready(Box::new(backward))),
         grad: Mutex::new(None),
     })
 }
 
 /// Runs the backward pass from `root`, seeded with `seed` (ones for a scalar loss), and
-/// adds the results into the leaves' gradients.
-pub(crate) fn run_backward(root: &Arc<Node>, seed: Box<dyn Grad>) -> Result<()> {
+/// adds the results into the leaves' gradients. Unless `retain_graph`, every op node it ran
+/// then drops its backward function and the tensors that holds, so a second pass through
+/// them is an `Err` ([`GRAPH_FREED`]). On any `Err` no gradient and no node has changed.
+pub(crate) fn run_backward(
+    root: &Arc<Node>,
+    seed: Box<dyn Grad>,
+    retain_graph: bool,
+) -> Result<()> {
     // Reverse topological order: a node runs only after every op that used it has sent
     // its share of the gradient, so shared inputs (the lesson reuses x, h, weights) get
     // the sum. An explicit stack keeps deep graphs off the call stack.
@@ -254,36 +306,53 @@ pub(crate) fn run_backward(root: &Arc<Node>, seed: Box<dyn Grad>) -> Result<()> 
     }
     let mut pending: HashMap<u64, Box<dyn Grad>> = HashMap::new();
     pending.insert(root.id, seed);
+    // The leaves' shares, added to their gradients only once the whole pass has succeeded.
+    let mut leaves: Vec<(&Arc<Node>, Box<dyn Grad>)> = Vec::new();
+    let mut ran: Vec<&Arc<Node>> = Vec::new();
     // Backward functions build new tensors; they must not be recorded themselves.
-    no_grad(|| {
+    no_grad(|| -> Result<()> {
         for node in order.iter().rev() {
             let Some(g) = pending.remove(&node.id) else {
                 continue;
             };
-            match &node.backward {
-                None => {
-                    let mut slot = node.grad_slot();
-                    let total = match slot.take() {
-                        Some(prev) => prev.add(g.as_ref())?,
-                        None => g,
-                    };
-                    *slot = Some(total);
+            let grads = match &*node.backward_slot() {
+                Backward::Leaf => {
+                    leaves.push((node, g));
+                    continue;
                 }
-                Some(backward) => {
-                    let grads = backward(g.as_ref())?;
-                    for (input, grad) in node.inputs.iter().zip(grads) {
-                        let (Some(input), Some(grad)) = (input, grad) else {
-                            continue;
-                        };
-                        let total = match pending.remove(&input.id) {
-                            Some(prev) => prev.add(grad.as_ref())?,
-                            None => grad,
-                        };
-                        pending.insert(input.id, total);
-                    }
-                }
+                Backward::Freed => return Err(Error::Autograd(GRAPH_FREED.into())),
+                Backward::Ready(backward) => backward(g.as_ref())?,
+            };
+            ran.push(node);
+            for (input, grad) in node.inputs.iter().zip(grads) {
+                let (Some(input), Some(grad)) = (input, grad) else {
+                    continue;
+                };
+                let total = match pending.remove(&input.id) {
+                    Some(prev) => prev.add(grad.as_ref())?,
+                    None => grad,
+                };
+                pending.insert(input.id, total);
             }
         }
         Ok(())
-    })
+    })?;
+    // Sum onto the existing gradients first, then store: an `Err` here also changes nothing.
+    let mut totals = Vec::with_capacity(leaves.len());
+    for (node, g) in leaves {
+        let total = match &*node.grad_slot() {
+            Some(prev) => no_grad(|| prev.add(g.as_ref()))?,
+            None => g,
+        };
+        totals.push((node, total));
+    }
+    for (node, total) in totals {
+        *node.grad_slot() = Some(total);
+    }
+    if !retain_graph {
+        for node in ran {
+            *node.backward_slot() = Backward::Freed;
+        }
+    }
+    Ok(())
 }

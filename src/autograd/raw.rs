@@ -321,6 +321,20 @@ impl<E: FloatDtype, D: Device> Raw<E, D> {
             self.device.clone(),
         ))
     }
+
+    /// `self * op'(x)`: `self` (a gradient) times the derivative of `op` at `x`, which is
+    /// seen with `self`'s dims.
+    pub(crate) fn unary_float_backward(&self, op: FloatUnaryOp<E>, x: &Self) -> Result<Self> {
+        let dims = self.dims();
+        let s = self.device.unary_float_backward(
+            op,
+            &self.storage,
+            &self.layout,
+            &x.storage,
+            &x.layout.broadcast_to(dims),
+        )?;
+        Ok(Raw::new(s, dims, self.device.clone()))
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@ use std::borrow::Cow;
 
 use crate::Result;
 use crate::dtype::Dtype;
+use crate::error::Error;
 use crate::layout::Layout;
 
 use super::DeviceStorage;
@@ -19,7 +20,9 @@ impl DeviceStorage for Cpu {
     }
 
     fn alloc_filled<E: Dtype>(&self, len: usize, value: E) -> Result<Vec<E>> {
-        Ok(vec![value; len])
+        let mut v = try_vec(len)?;
+        v.resize(len, value);
+        Ok(v)
     }
 
     fn upload<E: Dtype>(&self, data: Vec<E>) -> Result<Vec<E>> {
@@ -27,8 +30,39 @@ impl DeviceStorage for Cpu {
     }
 
     fn download<E: Dtype>(&self, storage: &Vec<E>, layout: &Layout) -> Result<Vec<E>> {
-        Ok(gather(storage, layout))
+        gather(storage, layout)
     }
+}
+
+/// An empty buffer with room for `n` elements, or [`Error::Device`] saying the CPU is out
+/// of memory: every tensor-sized CPU buffer is allocated through it, so a tensor too large
+/// for memory is an `Err` (and a panic from the infallible forms), never an abort.
+pub(crate) fn try_vec<T>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| out_of_memory::<T>(n))?;
+    Ok(v)
+}
+
+/// The error of a failed allocation of `n` elements of `T`.
+pub(crate) fn out_of_memory<T>(n: usize) -> Error {
+    let bytes = (n as u128) * (size_of::<T>() as u128);
+    Error::Device(format!(
+        "out of memory: cannot allocate {bytes} bytes ({n} elements) on the CPU"
+    ))
+}
+
+/// A buffer of `n` copies of `value`, or the out-of-memory error.
+pub(crate) fn try_filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>> {
+    let mut v = try_vec(n)?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+/// `data` copied into a new buffer, or the out-of-memory error.
+pub(crate) fn try_copy<T: Copy>(data: &[T]) -> Result<Vec<T>> {
+    let mut v = try_vec(data.len())?;
+    v.extend_from_slice(data);
+    Ok(v)
 }
 
 /// The elements a layout selects, as kernels read them: one dense run in row-major order
@@ -43,36 +77,38 @@ pub(crate) enum Elems<'a, T: Clone> {
 
 /// The elements `layout` selects from `data` (see [`Elems`]).
 #[inline]
-pub(crate) fn elems<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Elems<'a, T> {
-    if let Some(r) = layout.contiguous_range() {
+pub(crate) fn elems<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Result<Elems<'a, T>> {
+    Ok(if let Some(r) = layout.contiguous_range() {
         Elems::Dense(Cow::Borrowed(&data[r]))
     } else if layout.numel() > 0 && layout.is_uniform() {
         Elems::Scalar(data[layout.offset()])
     } else {
-        Elems::Dense(Cow::Owned(gather(data, layout)))
-    }
+        Elems::Dense(Cow::Owned(gather(data, layout)?))
+    })
 }
 
 /// The elements `layout` selects from `data` as one dense run (see [`Elems`]).
 #[inline]
-pub(crate) fn dense<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Cow<'a, [T]> {
-    match layout.contiguous_range() {
+pub(crate) fn dense<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Result<Cow<'a, [T]>> {
+    Ok(match layout.contiguous_range() {
         Some(r) => Cow::Borrowed(&data[r]),
-        None => Cow::Owned(gather(data, layout)),
-    }
+        None => Cow::Owned(gather(data, layout)?),
+    })
 }
 
 /// The elements a layout selects, in row-major order.
-pub(crate) fn gather<E: Copy>(data: &[E], layout: &Layout) -> Vec<E> {
+pub(crate) fn gather<E: Copy>(data: &[E], layout: &Layout) -> Result<Vec<E>> {
     if let Some(r) = layout.contiguous_range() {
-        return data[r].to_vec();
+        return try_copy(&data[r]);
     }
     let n = layout.numel();
     if n == 0 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     if layout.is_uniform() {
-        return vec![data[layout.offset()]; n];
+        let mut out = try_vec(n)?;
+        out.resize(n, data[layout.offset()]);
+        return Ok(out);
     }
     let dims = layout.dims();
     let strides = layout.strides();
@@ -80,7 +116,7 @@ pub(crate) fn gather<E: Copy>(data: &[E], layout: &Layout) -> Vec<E> {
         return gather_transposed(data, layout.offset(), dims[0], dims[1], strides[1]);
     }
     let (len, s) = (dims[dims.rank() - 1], strides[dims.rank() - 1]);
-    let mut out = Vec::with_capacity(n);
+    let mut out = try_vec(n)?;
     layout.for_each_row(|base| {
         if s == 1 {
             out.extend_from_slice(&data[base..base + len]);
@@ -88,7 +124,7 @@ pub(crate) fn gather<E: Copy>(data: &[E], layout: &Layout) -> Vec<E> {
             out.extend((0..len).map(|j| data[base + j * s]));
         }
     });
-    out
+    Ok(out)
 }
 
 /// The elements of a `rows × cols` matrix stored column by column (element `(i, j)` at
@@ -101,15 +137,15 @@ fn gather_transposed<E: Copy>(
     rows: usize,
     cols: usize,
     ld: usize,
-) -> Vec<E> {
+) -> Result<Vec<E>> {
     const TILE: usize = 32;
     let n = rows * cols;
     if n == 0 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     // Bounds check once: the last element read is (rows - 1, cols - 1).
     let data = &data[offset..offset + (rows - 1) + (cols - 1) * ld + 1];
-    let mut out: Vec<E> = Vec::with_capacity(n);
+    let mut out: Vec<E> = try_vec(n)?;
     let spare = &mut out.spare_capacity_mut()[..n];
     for i0 in (0..rows).step_by(TILE) {
         for j0 in (0..cols).step_by(TILE) {
@@ -123,5 +159,5 @@ fn gather_transposed<E: Copy>(
     // SAFETY: the tiles cover every (i, j) with i < rows and j < cols, so each of the first
     // `n` elements was written above.
     unsafe { out.set_len(n) };
-    out
+    Ok(out)
 }

@@ -5,7 +5,7 @@
 use std::marker::PhantomData;
 
 use crate::Result;
-use crate::dtype::{CastTo, Dtype, FloatDtype, NumDtype};
+use crate::dtype::{CastTo, Dtype, FloatDtype, NumDtype, SumDtype};
 use crate::error::Error;
 use crate::layout::Layout;
 use crate::ops::{
@@ -17,6 +17,7 @@ use crate::ops::{
     matmul::MatMulKernel,
     pool::{AvgKind, PoolKernel},
     reduce::{ArgReduceOp, ReduceKernel, ReduceOp},
+    softmax::{SoftmaxKernel, SoftmaxOp},
     unary::{FloatUnaryOp, UnaryKernel, UnaryOp},
 };
 use crate::optim::{AdamScalars, OptimKernel, RmspropScalars, SgdScalars};
@@ -101,6 +102,29 @@ impl BinaryKernel for Cuda {
     }
 }
 
+impl SoftmaxKernel for Cuda {
+    fn softmax<E: FloatDtype>(
+        &self,
+        _: SoftmaxOp,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn softmax_backward<E: FloatDtype>(
+        &self,
+        _: SoftmaxOp,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+}
+
 impl UnaryKernel for Cuda {
     fn unary<E: NumDtype>(
         &self,
@@ -113,6 +137,16 @@ impl UnaryKernel for Cuda {
     fn unary_float<E: FloatDtype>(
         &self,
         _: FloatUnaryOp<E>,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn unary_float_backward<E: FloatDtype>(
+        &self,
+        _: FloatUnaryOp<E>,
+        _: &CudaStorage<E>,
+        _: &Layout,
         _: &CudaStorage<E>,
         _: &Layout,
     ) -> Result<CudaStorage<E>> {
@@ -186,6 +220,29 @@ impl CopyKernel for Cuda {
 }
 
 impl IndexKernel for Cuda {
+    fn gather<E: Dtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn scatter_add<E: NumDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: usize,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+        _: &CudaStorage<E>,
+        _: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
     fn index_select<E: Dtype>(
         &self,
         _: &CudaStorage<E>,
@@ -239,6 +296,14 @@ impl ReduceKernel for Cuda {
         _: &Layout,
         _: Option<usize>,
     ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn sum<E: SumDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: Option<usize>,
+    ) -> Result<CudaStorage<E::Sum>> {
         match self.never {}
     }
     fn arg_reduce<E: NumDtype>(

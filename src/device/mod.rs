@@ -13,7 +13,7 @@ use crate::layout::Layout;
 use crate::ops::{
     arith::BinaryKernel, compare::CompareKernel, conv::ConvKernel, copy::CopyKernel,
     index::IndexKernel, matmul::MatMulKernel, pool::PoolKernel, reduce::ReduceKernel,
-    unary::UnaryKernel,
+    softmax::SoftmaxKernel, unary::UnaryKernel,
 };
 
 pub(crate) mod cpu;
@@ -43,6 +43,7 @@ pub trait Device:
     + ReduceKernel
     + ConvKernel
     + PoolKernel
+    + SoftmaxKernel
     + crate::optim::OptimKernel
 {
 }
@@ -58,6 +59,7 @@ impl<D> Device for D where
         + ReduceKernel
         + ConvKernel
         + PoolKernel
+        + SoftmaxKernel
         + crate::optim::OptimKernel
 {
 }

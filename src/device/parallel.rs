@@ -5,6 +5,8 @@
 //! not depend on the feature; reductions are not split, since that would change their
 //! summation order. Without the feature every kernel runs on the calling thread.
 
+use crate::Result;
+
 /// Elements below which an elementwise loop stays on one thread. Elementwise loops are
 /// bound by memory bandwidth, which a second core adds little to, so only runs of 16 MiB
 /// of `f32` and more (a millisecond or more per pass) gain more than a thread start
@@ -64,20 +66,23 @@ pub(crate) fn for_chunks<T: Send>(out: &mut [T], f: impl Fn(usize, &mut [T]) + S
 fn fill_new<O: Send>(
     n: usize,
     write: impl Fn(usize, &mut [std::mem::MaybeUninit<O>]) + Sync,
-) -> Vec<O> {
-    let mut out = Vec::with_capacity(n);
+) -> Result<Vec<O>> {
+    let mut out = crate::device::cpu::try_vec(n)?;
     for_chunks(&mut out.spare_capacity_mut()[..n], write);
     // SAFETY: `for_chunks` gave each of the first `n` elements to exactly one `write` call,
     // and each caller in this module writes every element of the chunk it is given (it zips
     // the chunk with inputs of at least `n - start` elements, checked by its asserts).
     unsafe { out.set_len(n) };
-    out
+    Ok(out)
 }
 
 /// `[f(x) for x in xs]`: the dense loop of every elementwise kernel (vectorised by the
 /// compiler, split over threads when large).
 #[inline]
-pub(crate) fn map_new<A: Copy + Sync, O: Send>(xs: &[A], f: impl Fn(A) -> O + Sync) -> Vec<O> {
+pub(crate) fn map_new<A: Copy + Sync, O: Send>(
+    xs: &[A],
+    f: impl Fn(A) -> O + Sync,
+) -> Result<Vec<O>> {
     fill_new(xs.len(), |start, out| {
         for (o, &x) in out.iter_mut().zip(&xs[start..]) {
             o.write(f(x));
@@ -91,7 +96,7 @@ pub(crate) fn zip_new<A: Copy + Sync, B: Copy + Sync, O: Send>(
     xs: &[A],
     ys: &[B],
     f: impl Fn(A, B) -> O + Sync,
-) -> Vec<O> {
+) -> Result<Vec<O>> {
     assert_eq!(xs.len(), ys.len());
     fill_new(xs.len(), |start, out| {
         for ((o, &x), &y) in out.iter_mut().zip(&xs[start..]).zip(&ys[start..]) {
@@ -107,7 +112,7 @@ pub(crate) fn zip3_new<A: Copy + Sync, B: Copy + Sync, C: Copy + Sync, O: Send>(
     ys: &[B],
     zs: &[C],
     f: impl Fn(A, B, C) -> O + Sync,
-) -> Vec<O> {
+) -> Result<Vec<O>> {
     assert!(xs.len() == ys.len() && xs.len() == zs.len());
     fill_new(xs.len(), |start, out| {
         let inputs = xs[start..].iter().zip(&ys[start..]).zip(&zs[start..]);

@@ -4,7 +4,7 @@ use crate::autograd::no_grad;
 use crate::device::Cpu;
 use crate::dtype::FloatDtype;
 use crate::shape::Shape;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, expect_device};
 
 /// `torch.nn.init.normal_(t, mean, std)`: samples from N(mean, std²).
 ///
@@ -17,7 +17,7 @@ use crate::tensor::Tensor;
 pub fn normal_<S: Shape, E: FloatDtype>(t: &mut Tensor<S, E, Cpu>, mean: E, std: E) {
     no_grad(|| {
         let new = t.randn_like().mul_scalar(std).add_scalar(mean);
-        t.assign(new);
+        expect_device(t.assign(new));
     });
 }
 
@@ -25,7 +25,7 @@ pub fn normal_<S: Shape, E: FloatDtype>(t: &mut Tensor<S, E, Cpu>, mean: E, std:
 pub fn uniform_<S: Shape, E: FloatDtype>(t: &mut Tensor<S, E, Cpu>, a: E, b: E) {
     no_grad(|| {
         let new = t.rand_like().mul_scalar(b - a).add_scalar(a);
-        t.assign(new);
+        expect_device(t.assign(new));
     });
 }
 
@@ -33,7 +33,7 @@ pub fn uniform_<S: Shape, E: FloatDtype>(t: &mut Tensor<S, E, Cpu>, a: E, b: E) 
 pub fn constant_<S: Shape, E: FloatDtype>(t: &mut Tensor<S, E, Cpu>, value: E) {
     no_grad(|| {
         let new = t.full_like(value);
-        t.assign(new);
+        expect_device(t.assign(new));
     });
 }
 

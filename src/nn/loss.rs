@@ -16,6 +16,20 @@ pub enum Reduction {
     Sum,
 }
 
+/// A loss's target has the prediction's shape `S` (a rule of its own, so that a mismatch
+/// names both shapes rather than rustc's "expected `10`, found `1`").
+#[diagnostic::on_unimplemented(
+    message = "a loss needs the target's shape to equal the prediction's: the target is `{Self}`, the prediction `{S}`",
+    label = "a target of another shape",
+    note = "PyTorch would broadcast (with a warning); here reshape the target first, say `y.view::<RankN<..>>()`"
+)]
+pub trait LossTarget<S: Shape>: Shape {}
+impl<S: Shape> LossTarget<S> for S {}
+// A where-clause on the target's type rather than one type for both arguments: a mismatch of
+// two known shapes is then reported with the message above instead of rustc's "expected `10`,
+// found `1`". (A target whose type only the prediction could tell, `&Tensor::zeros()`, now
+// needs its type written.)
+
 /// `nn.MSELoss(reduction=…)`: the squared error between a prediction and a target of the
 /// same shape (checked by the types).
 ///
@@ -39,20 +53,21 @@ impl MSELoss {
     }
 
     /// `loss_fn(input, target)`: a one-element tensor, recorded as `MseLossBackward0`.
-    pub fn forward<S: Shape, E: FloatDtype, D: Device>(
+    pub fn forward<S: Shape, ST: LossTarget<S>, E: FloatDtype, D: Device>(
         &self,
         input: &Tensor<S, E, D>,
-        target: &Tensor<S, E, D>,
+        target: &Tensor<ST, E, D>,
     ) -> Tensor<Rank0, E, D> {
         expect_device(self.try_forward(input, target))
     }
 
     /// [`forward`](Self::forward) with device errors returned.
-    pub fn try_forward<S: Shape, E: FloatDtype, D: Device>(
+    pub fn try_forward<S: Shape, ST: LossTarget<S>, E: FloatDtype, D: Device>(
         &self,
         input: &Tensor<S, E, D>,
-        target: &Tensor<S, E, D>,
+        target: &Tensor<ST, E, D>,
     ) -> Result<Tensor<Rank0, E, D>> {
+        let target: &Tensor<S, E, D> = &target.clone().into_same_shape();
         let reduction = self.reduction;
         let n = E::from_f64(input.numel() as f64);
         let loss = crate::autograd::no_grad(|| {

@@ -2,6 +2,7 @@
 //! saving/loading weights as safetensors.
 mod activation;
 mod conv;
+pub mod functional;
 pub mod init;
 mod linear;
 mod loss;
@@ -17,7 +18,7 @@ pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use params::{AnyParam, Param, ParamRef, Parameters, prefixed, prefixed_ref};
 pub use pool::{AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d};
-pub use safetensors::{from_bytes, load, save, to_bytes};
+pub use safetensors::{from_bytes, load, load_from, save, to_bytes};
 pub use sequential::{Chain, Features, Follows, Input, Sequential};
 pub use to_device::ToDevice;
 

@@ -2,11 +2,14 @@
 //! `safetensors.torch.save_file(model.state_dict(), path)` writes, with the same names
 //! (`0.weight`, `linear1.bias`), so weights move between PyTorch and typetensor.
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
-use safetensors::tensor::{Dtype as StDtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype as StDtype, Metadata, SafeTensors, TensorInfo, TensorView};
 
 use crate::Result;
+use crate::atomic_file::write_atomically;
 use crate::autograd::Raw;
 use crate::device::Device;
 use crate::dtype::{DType, FloatDtype};
@@ -25,36 +28,43 @@ fn st_dtype(d: DType) -> StDtype {
 }
 
 /// The elements as little-endian bytes.
-fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(std::mem::size_of_val(v));
+fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Result<Vec<u8>> {
+    let mut out = try_buffer(std::mem::size_of_val(v))?;
     for &x in v {
         match E::DTYPE {
             DType::F64 => out.extend_from_slice(&x.to_f64().to_le_bytes()),
             _ => out.extend_from_slice(&(x.to_f64() as f32).to_le_bytes()),
         }
     }
-    out
+    Ok(out)
 }
 
-fn from_le_bytes<E: FloatDtype>(b: &[u8]) -> Vec<E> {
-    match E::DTYPE {
-        DType::F64 => b
-            .chunks_exact(8)
-            .map(|c| {
-                E::from_f64(f64::from_le_bytes([
-                    c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-                ]))
-            })
-            .collect(),
-        _ => b
-            .chunks_exact(4)
-            .map(|c| E::from_f64(f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))))
-            .collect(),
-    }
+fn from_le_bytes<E: FloatDtype>(b: &[u8]) -> Result<Vec<E>> {
+    let mut out = crate::device::cpu::try_vec(b.len() / std::mem::size_of::<E>())?;
+    out.extend(decode::<E>(b));
+    Ok(out)
 }
 
-/// Saves every parameter of `model` to a safetensors file (written beside `path` and
-/// renamed into place, so a failed save never leaves a truncated file).
+/// The little-endian elements of `b`: 8-byte `f64`s or 4-byte `f32`s, as `E` is.
+fn decode<E: FloatDtype>(b: &[u8]) -> impl Iterator<Item = E> + '_ {
+    let (f64s, f32s) = match E::DTYPE {
+        DType::F64 => (b, &b[..0]),
+        _ => (&b[..0], b),
+    };
+    let wide = f64s.chunks_exact(8).map(|c| {
+        E::from_f64(f64::from_le_bytes([
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+        ]))
+    });
+    let narrow = f32s
+        .chunks_exact(4)
+        .map(|c| E::from_f64(f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))));
+    wide.chain(narrow)
+}
+
+/// Saves every parameter of `model` to a safetensors file, atomically: the bytes go to a
+/// uniquely named temporary file beside `path`, renamed into place, so a failed save never
+/// leaves a truncated file and concurrent saves never mix (see `write_npy`).
 ///
 /// ```
 /// use typetensor::nn::{self, Linear, Parameters};
@@ -73,14 +83,7 @@ pub fn save<E: FloatDtype, D: Device, M: Parameters<E, D>>(
     path: impl AsRef<Path>,
 ) -> Result<()> {
     let bytes = to_bytes(model)?;
-    let path = path.as_ref();
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    Ok(written?)
+    write_atomically(path.as_ref(), |w| Ok(w.write_all(&bytes)?))
 }
 
 /// The safetensors bytes of `model`'s parameters.
@@ -89,7 +92,7 @@ pub fn to_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(model: &M) -> Res
     for p in model.parameters() {
         let raw = p.tensor.raw_value();
         let data = raw.device.download(&raw.storage, &raw.layout)?;
-        entries.push((p.name, raw.dims().as_slice().to_vec(), to_le_bytes(&data)));
+        entries.push((p.name, raw.dims().as_slice().to_vec(), to_le_bytes(&data)?));
     }
     let views = entries
         .iter()
@@ -105,12 +108,110 @@ pub fn to_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(model: &M) -> Res
 /// Loads every parameter of `model` from a safetensors file, as PyTorch's strict
 /// `load_state_dict`: a missing or unexpected name, a wrong shape or dtype, or a corrupt
 /// file is an `Err`, and then `model` is left exactly as it was.
+///
+/// The header is read and checked against the model first; then exactly the bytes the
+/// model's parameters take are read, so a wrong or endless file (`/dev/zero`) costs no more
+/// memory than the model itself.
 pub fn load<E: FloatDtype, D: Device, M: Parameters<E, D>>(
     model: &mut M,
     path: impl AsRef<Path>,
 ) -> Result<()> {
-    let bytes = std::fs::read(path)?;
+    load_from(model, BufReader::new(File::open(path)?))
+}
+
+/// [`load`] from any reader (the stream must end after the file).
+pub fn load_from<E: FloatDtype, D: Device, M: Parameters<E, D>, R: Read>(
+    model: &mut M,
+    mut reader: R,
+) -> Result<()> {
+    let bad = |what: String| Error::Checkpoint(format!("not a safetensors file: {what}"));
+    let mut prefix = [0u8; 8];
+    reader
+        .read_exact(&mut prefix)
+        .map_err(|e| bad(format!("no header ({e})")))?;
+    let header_len = u64::from_le_bytes(prefix);
+    if header_len > MAX_HEADER_LEN {
+        return Err(bad(format!(
+            "a header of {header_len} bytes (at most {MAX_HEADER_LEN})"
+        )));
+    }
+    // Both bounded: the header by MAX_HEADER_LEN, the data by the model's own size.
+    let header_len = header_len as usize;
+    let mut bytes = try_buffer(8 + header_len)?;
+    bytes.extend_from_slice(&prefix);
+    read_to(&mut reader, &mut bytes, header_len, "the header")?;
+    let metadata: Metadata = serde_json::from_slice(&bytes[8..])
+        .map_err(|e| bad(format!("an unreadable header ({e})")))?;
+    let mut found: HashMap<String, &TensorInfo> = metadata.tensors();
+    for p in model.parameters() {
+        let info = found
+            .remove(&p.name)
+            .ok_or_else(|| Error::Checkpoint(format!("missing parameter `{}`", p.name)))?;
+        check_entry::<E>(&p.name, info.dtype, &info.shape, p.tensor.dims())?;
+    }
+    if let Some(extra) = found.keys().min() {
+        return Err(Error::Checkpoint(format!(
+            "unexpected parameter `{extra}` in the file"
+        )));
+    }
+    // Every name, dtype and shape is the model's, so the data is the model's size.
+    let data_len = metadata.data_len();
+    bytes.try_reserve_exact(data_len).map_err(out_of_memory)?;
+    read_to(&mut reader, &mut bytes, data_len, "the data")?;
+    let mut probe = [0u8; 1];
+    if reader.read(&mut probe)? != 0 {
+        return Err(bad(format!(
+            "data continues past the {data_len} bytes its header describes"
+        )));
+    }
     from_bytes(model, &bytes)
+}
+
+/// The largest header accepted: safetensors' own limit.
+const MAX_HEADER_LEN: u64 = 100_000_000;
+
+/// An empty buffer with room for `n` bytes, or an out-of-memory error.
+fn try_buffer(n: usize) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(out_of_memory)?;
+    Ok(v)
+}
+
+fn out_of_memory(e: std::collections::TryReserveError) -> Error {
+    Error::Device(format!("out of memory reading a weights file: {e}"))
+}
+
+/// Appends exactly `n` bytes from `reader` to `bytes` (whose capacity already holds them).
+fn read_to<R: Read>(reader: &mut R, bytes: &mut Vec<u8>, n: usize, what: &str) -> Result<()> {
+    let got = reader.take(n as u64).read_to_end(bytes)?;
+    if got < n {
+        return Err(Error::Checkpoint(format!(
+            "not a safetensors file: {what} ends after {got} of {n} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// `Err` unless a file entry's dtype and shape are the model parameter's.
+fn check_entry<E: FloatDtype>(
+    name: &str,
+    dtype: StDtype,
+    shape: &[usize],
+    dims: Dims,
+) -> Result<()> {
+    if dtype != st_dtype(E::DTYPE) {
+        return Err(Error::Checkpoint(format!(
+            "parameter `{name}` is {dtype:?} in the file but {} in the model",
+            E::DTYPE
+        )));
+    }
+    if shape != dims.as_slice() {
+        return Err(Error::Checkpoint(format!(
+            "parameter `{name}` has shape {shape:?} in the file but {:?} in the model",
+            dims.as_slice()
+        )));
+    }
+    Ok(())
 }
 
 /// [`load`] from bytes in memory.
@@ -127,25 +228,10 @@ pub fn from_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(
         let view = found
             .remove(&p.name)
             .ok_or_else(|| Error::Checkpoint(format!("missing parameter `{}`", p.name)))?;
-        if view.dtype() != st_dtype(E::DTYPE) {
-            return Err(Error::Checkpoint(format!(
-                "parameter `{}` is {:?} in the file but {} in the model",
-                p.name,
-                view.dtype(),
-                E::DTYPE
-            )));
-        }
         let dims = p.tensor.dims();
-        if view.shape() != dims.as_slice() {
-            return Err(Error::Checkpoint(format!(
-                "parameter `{}` has shape {:?} in the file but {:?} in the model",
-                p.name,
-                view.shape(),
-                dims.as_slice()
-            )));
-        }
+        check_entry::<E>(&p.name, view.dtype(), view.shape(), dims)?;
         let current = p.tensor.raw_value();
-        let storage = current.device.upload(from_le_bytes::<E>(view.data()))?;
+        let storage = current.device.upload(from_le_bytes::<E>(view.data())?)?;
         staged.push(Raw::new(
             storage,
             Dims::new(view.shape()).unwrap_or(dims),

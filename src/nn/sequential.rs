@@ -52,9 +52,10 @@ passes_features!(ReLU, Sigmoid, Tanh);
 )]
 pub trait Chain {}
 
-/// `torch.nn.Sequential(...)`: layers applied in order. The tuple's chaining is part of the
-/// type's requirements, so even naming an ill-chained `Sequential` (say, as a struct field)
-/// is a compile error.
+/// `torch.nn.Sequential(...)`: layers applied in order. Building one (`Sequential::new`)
+/// requires the layers to chain, so a wrong hidden size is one error there (and one at each
+/// `forward` call), not one at every place the model's type is named: the struct itself has
+/// no bound.
 ///
 /// ```
 /// use typetensor::nn::{Linear, Module, ReLU, Sequential};
@@ -69,7 +70,7 @@ pub trait Chain {}
 /// // `Linear<99, 10>` cannot follow a layer whose output is `Features<100>`
 /// let model = Sequential::new((Linear::<1000, 100>::no_bias(), ReLU, Linear::<99, 10>::no_bias()));
 /// ```
-pub struct Sequential<T: Chain> {
+pub struct Sequential<T> {
     /// The layers: `model.layers.0` is PyTorch's `model[0]`.
     pub layers: T,
 }
@@ -81,14 +82,14 @@ impl<T: Chain> Sequential<T> {
     }
 }
 
-impl<X, T: Chain + Module<X>> Module<X> for Sequential<T> {
+impl<X, T: Module<X>> Module<X> for Sequential<T> {
     type Output = T::Output;
     fn forward(&self, x: X) -> T::Output {
         self.layers.forward(x)
     }
 }
 
-impl<E: FloatDtype, D: Device, T: Chain + Parameters<E, D>> Parameters<E, D> for Sequential<T> {
+impl<E: FloatDtype, D: Device, T: Parameters<E, D>> Parameters<E, D> for Sequential<T> {
     fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
         self.layers.parameters()
     }
@@ -143,10 +144,7 @@ macro_rules! layer_tuples {
             }
         }
 
-        impl<$($l: fmt::Debug,)* $last: fmt::Debug> fmt::Debug for Sequential<($($l,)* $last,)>
-        where
-            ($($l,)* $last,): Chain,
-        {
+        impl<$($l: fmt::Debug,)* $last: fmt::Debug> fmt::Debug for Sequential<($($l,)* $last,)> {
             /// As PyTorch prints a `Sequential`.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 writeln!(f, "Sequential(")?;

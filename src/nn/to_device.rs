@@ -5,7 +5,7 @@ use crate::dtype::FloatDtype;
 use crate::nn::activation::{ReLU, Sigmoid, Tanh};
 use crate::nn::linear::Linear;
 use crate::nn::loss::MSELoss;
-use crate::nn::sequential::{Chain, Sequential};
+use crate::nn::sequential::Sequential;
 use crate::tensor::expect_device;
 
 /// A module that can be moved to device `D2`: `model.to(device)` / `model.cuda()`.
@@ -95,13 +95,13 @@ macro_rules! stateless {
 }
 stateless!(ReLU, Sigmoid, Tanh, MSELoss);
 
-impl<D2: Device, T: Chain + ToDevice<D2>> ToDevice<D2> for Sequential<T>
-where
-    T::Output: Chain,
-{
+impl<D2: Device, T: ToDevice<D2>> ToDevice<D2> for Sequential<T> {
     type Output = Sequential<T::Output>;
     fn try_to_device(&self, device: &D2) -> Result<Self::Output> {
-        Ok(Sequential::new(self.layers.try_to_device(device)?))
+        // Moving keeps the layers, so they chain as they did.
+        Ok(Sequential {
+            layers: self.layers.try_to_device(device)?,
+        })
     }
 }
 

@@ -81,10 +81,21 @@ const CHUNK_BYTES: usize = 1 << 16;
 /// assert_eq!((data, shape), (vec![true, false], vec![2]));
 /// # Ok::<(), typetensor::npy::NpyError>(())
 /// ```
-pub fn read_npy<E: NpyElement, R: Read>(mut reader: R) -> Result<(Vec<E>, Vec<usize>), NpyError> {
+pub fn read_npy<E: NpyElement, R: Read>(reader: R) -> Result<(Vec<E>, Vec<usize>), NpyError> {
+    read_npy_checked(reader, |shape| Ok(shape.to_vec()))
+}
+
+/// [`read_npy`] that calls `accept` with the header's shape before reading any data, so a
+/// caller that knows what it wants (a tensor type) refuses a file of another shape without
+/// reading, or allocating for, its payload. Returns the data and what `accept` returned.
+pub(crate) fn read_npy_checked<E: NpyElement, R: Read, T, Err: From<NpyError>>(
+    mut reader: R,
+    accept: impl FnOnce(&[usize]) -> Result<T, Err>,
+) -> Result<(Vec<E>, T), Err> {
     let header = header::read_header(&mut reader)?;
     let order = check_dtype::<E>(&header)?;
     let (shape, count) = layout(&header, E::SIZE)?;
+    let accepted = accept(&shape)?;
     let data_bytes = count as u64 * E::SIZE as u64;
 
     let data = read_data::<E, _>(&mut reader, count, order)?;
@@ -94,20 +105,22 @@ pub fn read_npy<E: NpyElement, R: Read>(mut reader: R) -> Result<(Vec<E>, Vec<us
     let extra = io::copy(
         &mut (&mut reader).take(TRAILING_COUNT_LIMIT + 1),
         &mut io::sink(),
-    )?;
+    )
+    .map_err(NpyError::from)?;
     if extra > 0 {
         return Err(NpyError::TrailingData {
             expected: data_bytes,
             extra,
-        });
+        }
+        .into());
     }
 
     let data = if header.fortran_order {
-        fortran_to_c(&data, &shape)
+        fortran_to_c(&data, &shape).map_err(NpyError::from)?
     } else {
         data
     };
-    Ok((data, shape))
+    Ok((data, accepted))
 }
 
 /// Writes data (row-major) with the given shape as `.npy` version 1.0
@@ -259,7 +272,7 @@ fn read_data<E: NpyElement, R: Read>(
     // Cannot overflow: `layout` bounded this by `isize::MAX`.
     let total = count * E::SIZE;
     let chunk_len = CHUNK_BYTES.min(total);
-    let mut out = Vec::with_capacity(count.min(CHUNK_BYTES / E::SIZE));
+    let mut out = Vec::new();
     let mut buf = vec![0u8; chunk_len];
     let mut done = 0;
     while done < total {
@@ -272,6 +285,8 @@ fn read_data<E: NpyElement, R: Read>(
             });
         }
         let decoded_before = out.len();
+        // Memory grows with the data that arrives, and running out is an error, not an abort.
+        out.try_reserve(want / E::SIZE).map_err(out_of_memory)?;
         E::decode(&buf[..want], order, &mut out).map_err(|bad| NpyError::InvalidBool {
             index: (decoded_before + bad.index) as u64,
             byte: bad.byte,
@@ -281,11 +296,19 @@ fn read_data<E: NpyElement, R: Read>(
     Ok(out)
 }
 
+/// An allocation failure as the I/O error it is to the caller.
+fn out_of_memory(e: std::collections::TryReserveError) -> io::Error {
+    io::Error::new(io::ErrorKind::OutOfMemory, format!("out of memory: {e}"))
+}
+
 /// Reorders column-major data of `shape` into row-major order.
-fn fortran_to_c<E: Copy>(data: &[E], shape: &[usize]) -> Vec<E> {
+fn fortran_to_c<E: Copy>(data: &[E], shape: &[usize]) -> io::Result<Vec<E>> {
     // With fewer than two dimensions (or no elements) both orders coincide.
     if shape.len() < 2 || data.is_empty() {
-        return data.to_vec();
+        let mut out = Vec::new();
+        out.try_reserve_exact(data.len()).map_err(out_of_memory)?;
+        out.extend_from_slice(data);
+        return Ok(out);
     }
     // Column-major strides: the first axis varies fastest.
     let mut strides = Vec::with_capacity(shape.len());
@@ -299,7 +322,8 @@ fn fortran_to_c<E: Copy>(data: &[E], shape: &[usize]) -> Vec<E> {
     // per-element division is needed.
     let mut index = vec![0usize; shape.len()];
     let mut offset = 0;
-    let mut out = Vec::with_capacity(data.len());
+    let mut out = Vec::new();
+    out.try_reserve_exact(data.len()).map_err(out_of_memory)?;
     for _ in 0..data.len() {
         out.push(data[offset]);
         for axis in (0..shape.len()).rev() {
@@ -312,7 +336,7 @@ fn fortran_to_c<E: Copy>(data: &[E], shape: &[usize]) -> Vec<E> {
             index[axis] = 0;
         }
     }
-    out
+    Ok(out)
 }
 
 /// Compile-time check that every element type's size is what its `descr`
@@ -335,7 +359,7 @@ mod tests {
         let shape = [2, 3, 4];
         // Column-major: element (i, j, k) sits at i + 2 j + 6 k.
         let data: Vec<usize> = (0..24).collect();
-        let c = fortran_to_c(&data, &shape);
+        let c = fortran_to_c(&data, &shape).unwrap();
         let mut n = 0;
         for i in 0..2 {
             for j in 0..3 {
@@ -345,8 +369,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(fortran_to_c(&data, &[24]), data);
-        assert_eq!(fortran_to_c::<u8>(&[], &[0, 5]), Vec::<u8>::new());
+        assert_eq!(fortran_to_c(&data, &[24]).unwrap(), data);
+        assert_eq!(fortran_to_c::<u8>(&[], &[0, 5]).unwrap(), Vec::<u8>::new());
     }
 
     #[test]

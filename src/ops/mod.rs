@@ -20,10 +20,12 @@ pub mod compare;
 pub mod conv;
 pub mod copy;
 pub mod index;
+pub mod loss;
 pub mod matmul;
 pub mod pool;
 pub mod reduce;
 pub mod reshape;
+pub mod softmax;
 #[cfg(test)]
 mod test_support;
 pub mod transpose;

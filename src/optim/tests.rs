@@ -746,7 +746,8 @@ fn a_step_while_the_graph_is_alive_writes_the_first_layer_in_place() {
     manual_seed(3);
     let mut model = Sequential::new((Linear::<4, 3>::no_bias(), ReLU, Linear::<3, 2>::no_bias()));
     let x = Tensor::<Rank2<5, 4>>::randn();
-    let loss = MSELoss::new(Reduction::Sum).forward(&model.forward(&x), &Tensor::zeros());
+    let zeros: Tensor<Rank2<5, 2>> = Tensor::zeros();
+    let loss = MSELoss::new(Reduction::Sum).forward(&model.forward(&x), &zeros);
     loss.backward();
     // `nn.Linear` computes `x · Wᵀ`; the gradient reaching W through `t()` is dense.
     assert!(model.layers.0.weight.grad().unwrap().is_contiguous());

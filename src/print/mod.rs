@@ -110,6 +110,7 @@ pub(crate) struct Suffixes<'a> {
 
 /// `str(tensor)` as PyTorch prints it. `data` is row-major contiguous, `dims` its shape (empty
 /// slice = 0-d scalar).
+#[cfg(test)]
 pub(crate) fn format_tensor<E: PrintElement>(
     data: &[E],
     dims: &[usize],
@@ -127,6 +128,7 @@ pub(crate) fn format_tensor<E: PrintElement>(
 /// [`format_tensor`] without the debug assertion. A buffer that does not fill its shape is
 /// printed as the flat vector it is: inventing a shape for it would show structure that
 /// is not there, and indexing by the bad shape could read past the buffer.
+#[cfg(test)]
 fn format_lenient<E: PrintElement>(data: &[E], dims: &[usize], suffixes: &Suffixes<'_>) -> String {
     let flat = [data.len()];
     let dims = if element_count(dims) == Some(data.len()) {
@@ -134,6 +136,71 @@ fn format_lenient<E: PrintElement>(data: &[E], dims: &[usize], suffixes: &Suffix
     } else {
         &flat
     };
+    let shown = shown_of(data, dims);
+    format_shown(&shown, dims, suffixes)
+}
+
+/// Whether a tensor of `dims` prints summarised (`...` in place of all but the edge items
+/// of each long dimension): more than `THRESHOLD` elements, as PyTorch.
+fn summarizes(dims: &[usize]) -> bool {
+    element_count(dims).is_none_or(|n| n > THRESHOLD)
+}
+
+/// Per dimension of a tensor of `dims`, the index ranges printing reads: everything, or,
+/// when it summarises, the first and last `EDGEITEMS` of each dimension longer than twice
+/// that. The elements shown are their product, row-major: what [`format_shown`] takes.
+/// Printing a tensor needs only these elements, so a huge (or broadcast) tensor prints
+/// without being copied whole.
+pub(crate) fn shown_ranges(dims: &[usize]) -> Vec<Vec<Range<usize>>> {
+    let summarize = summarizes(dims);
+    dims.iter()
+        .map(|&len| match shown_indices(len, summarize) {
+            (head, Some(tail)) => vec![head, tail],
+            (all, None) => vec![all],
+        })
+        .collect()
+}
+
+/// The elements [`shown_ranges`] selects from row-major `data` filling `dims`.
+#[cfg(test)]
+fn shown_of<'a, E: Copy>(data: &'a [E], dims: &[usize]) -> std::borrow::Cow<'a, [E]> {
+    if !summarizes(dims) {
+        return std::borrow::Cow::Borrowed(data);
+    }
+    let ranges = shown_ranges(dims);
+    let mut out = Vec::new();
+    let mut push = |flat: usize| out.extend(data.get(flat).copied());
+    walk_shown(&ranges, dims, 0, 0, &mut push);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Calls `f` with the row-major index (in `dims`) of every shown element, in order.
+#[cfg(test)]
+fn walk_shown(
+    ranges: &[Vec<Range<usize>>],
+    dims: &[usize],
+    d: usize,
+    base: usize,
+    f: &mut impl FnMut(usize),
+) {
+    if d == dims.len() {
+        f(base);
+        return;
+    }
+    for r in &ranges[d] {
+        for i in r.clone() {
+            walk_shown(ranges, dims, d + 1, base * dims[d] + i, f);
+        }
+    }
+}
+
+/// `str(tensor)` from only the elements printing shows (see [`shown_ranges`]): `shown` holds
+/// them row-major, `dims` is the tensor's whole shape.
+pub(crate) fn format_shown<E: PrintElement>(
+    data: &[E],
+    dims: &[usize],
+    suffixes: &Suffixes<'_>,
+) -> String {
     let indent = PREFIX.len();
     let mut trailing = Vec::new();
     if let Some(device) = suffixes.device {
@@ -210,7 +277,7 @@ fn add_suffixes(mut out: String, suffixes: &[String], indent: usize) -> String {
 
 /// `_tensor_str` for a non-empty tensor whose `data` fills `dims`.
 fn tensor_str<E: PrintElement>(data: &[E], dims: &[usize], indent: usize) -> String {
-    let summarize = data.len() > THRESHOLD;
+    let summarize = summarizes(dims);
     // `get_summarized_data`: widths and notation come only from the elements that are shown,
     // so a hidden outlier cannot switch the whole tensor to scientific notation.
     let mut shown = Vec::new();
@@ -229,10 +296,33 @@ fn shown_indices(len: usize, summarize: bool) -> (Range<usize>, Option<Range<usi
     }
 }
 
-/// The `i`-th sub-tensor along the leading dimension of a row-major block (empty if out of
-/// range, which a consistent shape never is).
-fn sub_block<'a, E>(data: &'a [E], dims: &[usize], i: usize) -> &'a [E] {
-    let inner = element_count(dims.get(1..).unwrap_or_default()).unwrap_or(0);
+/// The length dimension `len` has among the shown elements.
+fn kept(len: usize, summarize: bool) -> usize {
+    if summarize && len > 2 * EDGEITEMS {
+        2 * EDGEITEMS
+    } else {
+        len
+    }
+}
+
+/// Where shown index `i` of a dimension of length `len` sits among the shown elements.
+fn stored_index(i: usize, len: usize, summarize: bool) -> usize {
+    if summarize && len > 2 * EDGEITEMS && i >= EDGEITEMS {
+        i - (len - 2 * EDGEITEMS)
+    } else {
+        i
+    }
+}
+
+/// The `i`-th sub-tensor along the leading dimension of a block of shown elements (empty if
+/// out of range, which a consistent shape never is).
+fn sub_block<'a, E>(data: &'a [E], dims: &[usize], summarize: bool, i: usize) -> &'a [E] {
+    let rest = dims.get(1..).unwrap_or_default();
+    let inner = rest
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(kept(d, summarize)))
+        .unwrap_or(0);
+    let i = stored_index(i, dims.first().copied().unwrap_or(0), summarize);
     i.checked_mul(inner)
         .and_then(|start| data.get(start..start.checked_add(inner)?))
         .unwrap_or_default()
@@ -251,7 +341,7 @@ fn collect_shown<E: PrintElement>(
     };
     let (head, tail) = shown_indices(len, summarize);
     for i in head.chain(tail.into_iter().flatten()) {
-        collect_shown(sub_block(data, dims, i), rest, summarize, out);
+        collect_shown(sub_block(data, dims, summarize, i), rest, summarize, out);
     }
 }
 
@@ -276,7 +366,7 @@ fn render<E: PrintElement>(
     };
     let block = |i| {
         render(
-            sub_block(data, dims, i),
+            sub_block(data, dims, summarize, i),
             rest,
             indent + 1,
             summarize,
@@ -305,7 +395,7 @@ fn render_vector<E: PrintElement>(
     let element_length = formatter.width + 2;
     let per_line = (LINEWIDTH.saturating_sub(indent) / element_length).max(1);
     let text = |i: usize| {
-        data.get(i)
+        data.get(stored_index(i, len, summarize))
             .map(|e| formatter.format(e.to_scalar()))
             .unwrap_or_default()
     };

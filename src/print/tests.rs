@@ -420,3 +420,76 @@ proptest! {
         prop_assert!(text.starts_with("tensor(") && text.ends_with(')'), "{}", text);
     }
 }
+
+/// `Display` reads only the elements it shows ([`shown_ranges`]): its text equals the text
+/// printed from every element, for summarised tensors of every rank, contiguous or not.
+#[test]
+fn display_reads_only_the_shown_elements_and_prints_the_same() {
+    use crate::{Rank1, Rank2, Rank3, Rank4, Tensor, manual_seed};
+    manual_seed(3);
+    let check = |what: &str, shown: String, full: String| assert_eq!(shown, full, "{what}");
+    let none = Suffixes::default();
+    let a = Tensor::<Rank1<1500>>::randn();
+    check(
+        "rank 1",
+        a.to_string(),
+        format_tensor(&a.to_vec(), &[1500], &none),
+    );
+    let b = Tensor::<Rank2<40, 70>, i64>::arange();
+    check(
+        "rank 2",
+        b.to_string(),
+        format_tensor(&b.to_vec(), &[40, 70], &none),
+    );
+    let t = b.t();
+    check(
+        "transposed",
+        t.to_string(),
+        format_tensor(&t.to_vec(), &[70, 40], &none),
+    );
+    let c = Tensor::<Rank3<5, 30, 9>, f64>::randn();
+    let dims = [5, 30, 9];
+    check(
+        "rank 3",
+        c.to_string(),
+        format_tensor(&c.to_vec(), &dims, &none),
+    );
+    let d = Tensor::<Rank4<2, 9, 8, 10>>::rand().permute::<3, 1, 0, 2>();
+    let dims = [10, 9, 2, 8];
+    check(
+        "rank 4, permuted",
+        d.to_string(),
+        format_tensor(&d.to_vec(), &dims, &none),
+    );
+}
+
+/// A broadcast view too large to copy prints PyTorch's summarised text
+/// (`torch.ones(1, 1).expand(2**40, 1)` and friends, from torch 2.x).
+#[test]
+fn huge_broadcast_views_print_summarised() {
+    use crate::{Rank2, Rank3, Tensor, tensor};
+    let x = Tensor::<Rank2<1, 1>>::ones().expand_dim::<0, { 1 << 40 }>();
+    assert_eq!(
+        x.to_string(),
+        "tensor([[1.],\n        [1.],\n        [1.],\n        ...,\n        [1.],\n        [1.],\n        [1.]])"
+    );
+    let i = tensor([[3i32]])
+        .expand_dim::<0, 5>()
+        .expand_dim::<1, { 1 << 40 }>();
+    let row = "[3, 3, 3,  ..., 3, 3, 3]";
+    assert_eq!(
+        i.to_string(),
+        format!(
+            "tensor([{row},\n        {row},\n        {row},\n        {row},\n        {row}], dtype=torch.int32)"
+        )
+    );
+    let v: Tensor<Rank3<2, 3, 2000>> = Tensor::<Rank3<2, 3, 1>>::arange().expand_dim::<2, 2000>();
+    let rows: Vec<String> = (0..6)
+        .map(|k| format!("[{k}., {k}., {k}.,  ..., {k}., {k}., {k}.]"))
+        .collect();
+    let want = format!(
+        "tensor([[{},\n         {},\n         {}],\n\n        [{},\n         {},\n         {}]])",
+        rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]
+    );
+    assert_eq!(v.to_string(), want);
+}

@@ -5,6 +5,9 @@
 //! `Rank2<5, 3>` becomes `(U5, U3)` through [`DimTn`], a generated table from `Dim<N>` to
 //! typenum's number for `N` (`tn_table.rs`); the result is turned back into a `RankN<..>`
 //! through [`FromTn`], the same table reversed. Errors therefore print shapes in decimal.
+//! The table holds every size up to 4096, every multiple of 64 up to 65536, the powers of two
+//! (and one less) and of ten, and a few sizes of well-known models; ui-tests/README.md has
+//! what each wider table was measured to cost.
 //! A run-time dimension ([`DYN`]) maps to [`DynTn`], which the arithmetic below treats as
 //! unknown: a sum or product with it is run-time too, and a comparison with it is left to
 //! the op, which checks it when the program runs. Sizes outside the table fall back to
@@ -31,7 +34,7 @@ pub struct DynTn;
 /// [`DYN`].
 #[diagnostic::on_unimplemented(
     message = "the size {Self} is outside check-time shape arithmetic",
-    note = "check-time shape arithmetic covers sizes 0..=1024, powers of two (and one less), powers of ten and 3600; use `view_any` for other sizes"
+    note = "check-time shape arithmetic covers sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for other sizes use `view_any`, or `to_dyn` for a run-time size"
 )]
 pub trait DimTn {
     /// The typenum number (or [`DynTn`]).
@@ -47,7 +50,7 @@ pub type TnDim<const N: usize> = <Dim<N> as DimTn>::Tn;
 /// A type-level number back to a `Dim<N>`.
 #[diagnostic::on_unimplemented(
     message = "a computed dimension is outside check-time shape arithmetic, so it cannot become a `RankN<..>` parameter",
-    note = "check-time shape arithmetic covers sizes 0..=1024, powers of two (and one less), powers of ten and 3600; use `view_any` for other sizes"
+    note = "check-time shape arithmetic covers sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; write the size out (`view_any::<RankN<..>>()`), or use `to_dyn` for a run-time size"
 )]
 pub trait FromTn {
     /// `Dim<N>` for the number `N`.
@@ -177,9 +180,9 @@ number_div!([U, B] UInt<U, B>);
 /// A shape, or a view spec, as a tuple of type-level numbers.
 #[diagnostic::on_unimplemented(
     message = "shape `{Self}` has a dimension that check-time shape arithmetic cannot see",
-    label = "a generic dimension, or a size outside typenum's map",
-    note = "check-time `view`/`flatten`/slicing/`cat` need concrete sizes in 0..=1024, a power of two (or one less), a power of ten or 3600",
-    note = "for other sizes use `view_any::<..>()`, checked when the program is built"
+    label = "a generic dimension, or a size outside check-time arithmetic",
+    note = "check-time `view`/`flatten`/slicing/`cat` need concrete sizes: sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes",
+    note = "for other sizes use `view_any::<..>()`, checked when the program is built, or `to_dyn` for a run-time size"
 )]
 pub trait ToTn {
     /// The typenum tuple, e.g. `(U5, U3)`.
@@ -235,9 +238,9 @@ to_tn_spec!(A, B, C, D);
 
 /// A typenum tuple back to a shape type.
 #[diagnostic::on_unimplemented(
-    message = "a computed dimension is outside typenum's const map, so it cannot become a `RankN<..>` parameter",
-    label = "the result of this view has a dimension outside 0..=1024, the powers of two or ten, or 3600",
-    note = "use `view_any::<RankN<..>>()`, which checks the element count when the program is built"
+    message = "a computed dimension is outside check-time shape arithmetic, so it cannot become a `RankN<..>` parameter",
+    label = "the result of this view has a dimension outside sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes",
+    note = "write the size out: `view_any::<RankN<..>>()` checks the element count when the program is built"
 )]
 pub trait TnToRank {
     /// The shape, e.g. `Rank2<5, 3>`.

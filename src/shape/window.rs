@@ -5,8 +5,9 @@
 //! place, [`ConvOut`]: every window rule (`conv1d`, `conv2d`, `max_pool2d`, `avg_pool2d`,
 //! the `nn` modules) asks it. It checks, each with its own message naming the numbers:
 //!
-//! 1. every size is one that check-time arithmetic can see ([`CheckTimeSize`]: 0..=1024,
-//!    powers of two and one less, powers of ten, 3600; a generic size cannot be seen);
+//! 1. every size is one that check-time arithmetic can see ([`CheckTimeSize`]: the table of
+//!    [`DimTn`], every size up to 4096, multiples of 64 up to 65536, powers of two and one
+//!    less and of ten, a few model sizes; a generic or run-time size cannot be seen);
 //! 2. kernel size, stride and dilation are at least 1 ([`WindowParams`]);
 //! 3. the window fits in the padded input ([`WindowFits`]);
 //! 4. the output size is one check-time arithmetic can turn back into a `RankN` parameter
@@ -32,8 +33,8 @@ pub struct Sizes;
 /// run-time [`DYN`](crate::DYN) (spatial sizes, channels and kernel parameters are static).
 #[diagnostic::on_unimplemented(
     message = "the size {N} is outside check-time shape arithmetic",
-    label = "a size that is generic, run-time (`DYN`), or outside 0..=1024, the powers of two (and one less), the powers of ten and 3600",
-    note = "`cargo check` computes window and flatten sizes with typenum, whose map from sizes to types covers 0..=1024, powers of two (and one less), powers of ten and 3600"
+    label = "a size that is generic, run-time (`DYN`), or outside check-time arithmetic",
+    note = "`cargo check` computes window and flatten sizes with typenum through a table of sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; spatial sizes and channels must be concrete and in it (the batch may be anything)"
 )]
 pub trait CheckTimeSize<const N: usize> {
     /// `N` as a typenum number.
@@ -104,7 +105,7 @@ type OutTn<const H: usize, const K: usize, const S: usize, const P: usize, const
 /// The output size is one check-time arithmetic can turn back into a `RankN` parameter.
 #[diagnostic::on_unimplemented(
     message = "the output size of a kernel of {K} (stride {S}, padding {P}, dilation {D}) over {H} positions is outside check-time shape arithmetic",
-    label = "the result is not 0..=1024, a power of two (or one less), a power of ten or 3600",
+    label = "the result is not in the table of sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten",
     note = "`cargo check` turns computed sizes back into `RankN` parameters through typenum's map of sizes, which does not include this one"
 )]
 pub trait OutInRange<const H: usize, const K: usize, const S: usize, const P: usize, const D: usize>
@@ -202,45 +203,72 @@ pub type ConvOutDim<
     const D: usize,
 > = <Sizes as ConvOut<H, K, S, P, D>>::Out;
 
-/// `A * B` as a `Dim`, for sizes and product in check-time arithmetic's range.
-#[diagnostic::on_unimplemented(
-    message = "the product {A} * {B} is outside check-time shape arithmetic",
-    label = "the product is not 0..=1024, a power of two (or one less), a power of ten or 3600"
-)]
-pub trait Product2<const A: usize, const B: usize> {
-    /// `Dim<A * B>`.
-    type Dim;
+/// The typenum product `A * B * C` (its bounds in one place; total for sizes that pass
+/// [`CheckTimeSize`]).
+#[doc(hidden)]
+pub trait ProductArith<const A: usize, const B: usize, const C: usize> {
+    /// The product as a typenum number.
+    type Out;
 }
 
-#[diagnostic::do_not_recommend]
-impl<const A: usize, const B: usize> Product2<A, B> for Sizes
+impl<const A: usize, const B: usize, const C: usize> ProductArith<A, B, C> for Sizes
 where
-    Sizes: CheckTimeSize<A> + CheckTimeSize<B>,
+    Sizes: CheckTimeSize<A> + CheckTimeSize<B> + CheckTimeSize<C>,
     Tn<A>: Mul<Tn<B>>,
-    Prod<Tn<A>, Tn<B>>: FromTn,
+    Prod<Tn<A>, Tn<B>>: Mul<Tn<C>>,
 {
-    type Dim = <Prod<Tn<A>, Tn<B>> as FromTn>::Dim;
+    type Out = Prod<Prod<Tn<A>, Tn<B>>, Tn<C>>;
 }
 
-/// `A * B * C` as a `Dim`, for sizes and product in check-time arithmetic's range.
+/// The product `A * B * C` is one check-time arithmetic can turn back into a `RankN`
+/// parameter.
 #[diagnostic::on_unimplemented(
     message = "the product {A} * {B} * {C} is outside check-time shape arithmetic",
-    label = "the product is not 0..=1024, a power of two (or one less), a power of ten or 3600"
+    label = "the product is not in the table of sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten"
 )]
-pub trait Product3<const A: usize, const B: usize, const C: usize> {
+pub trait ProductInRange<const A: usize, const B: usize, const C: usize> {
     /// `Dim<A * B * C>`.
     type Dim;
 }
 
 #[diagnostic::do_not_recommend]
+impl<const A: usize, const B: usize, const C: usize> ProductInRange<A, B, C> for Sizes
+where
+    Sizes: ProductArith<A, B, C>,
+    <Sizes as ProductArith<A, B, C>>::Out: FromTn,
+{
+    type Dim = <<Sizes as ProductArith<A, B, C>>::Out as FromTn>::Dim;
+}
+
+/// `A * B * C` as a `Dim`, for sizes and product in check-time arithmetic's range (reported
+/// as [`CheckTimeSize`] or [`ProductInRange`] otherwise).
+pub trait Product3<const A: usize, const B: usize, const C: usize> {
+    /// `Dim<A * B * C>`.
+    type Dim;
+}
+
 impl<const A: usize, const B: usize, const C: usize> Product3<A, B, C> for Sizes
 where
-    Sizes: CheckTimeSize<A> + CheckTimeSize<B> + CheckTimeSize<C>,
-    Tn<A>: Mul<Tn<B>>,
-    Prod<Tn<A>, Tn<B>>: Mul<Tn<C>>,
-    Prod<Prod<Tn<A>, Tn<B>>, Tn<C>>: FromTn,
+    Sizes: CheckTimeSize<A>
+        + CheckTimeSize<B>
+        + CheckTimeSize<C>
+        + ProductArith<A, B, C>
+        + ProductInRange<A, B, C>,
 {
-    type Dim = <Prod<Prod<Tn<A>, Tn<B>>, Tn<C>> as FromTn>::Dim;
+    type Dim = <Sizes as ProductInRange<A, B, C>>::Dim;
+}
+
+/// `A * B` as a `Dim` ([`Product3`] with `C = 1`).
+pub trait Product2<const A: usize, const B: usize> {
+    /// `Dim<A * B>`.
+    type Dim;
+}
+
+impl<const A: usize, const B: usize> Product2<A, B> for Sizes
+where
+    Sizes: Product3<A, B, 1>,
+{
+    type Dim = <Sizes as Product3<A, B, 1>>::Dim;
 }
 
 /// A pooling window's padding is at most half the positions it spans (PyTorch: "pad should

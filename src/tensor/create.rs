@@ -1,7 +1,7 @@
 //! Making tensors: constants, literals, run-time buffers, and tensors shaped like others.
 use crate::Result;
 use crate::device::{Cpu, Device};
-use crate::dtype::{Dtype, NumDtype};
+use crate::dtype::{Dtype, FloatDtype, NumDtype};
 use crate::error::Error;
 use crate::shape::{ConstShape, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
 
@@ -37,7 +37,9 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor whose element at row-major position `i` is `f(i)`.
     pub fn from_fn(f: impl FnMut(usize) -> E) -> Self {
         const { <S as ConstShape>::ASSERT_STATIC };
-        Self::from_storage((0..S::NUMEL).map(f).collect(), S::default(), Cpu)
+        let mut data = expect_device(crate::device::cpu::try_vec(S::NUMEL));
+        data.extend((0..S::NUMEL).map(f));
+        Self::from_storage(data, S::default(), Cpu)
     }
 }
 
@@ -64,6 +66,59 @@ impl<S: ConstShape, E: NumDtype> Tensor<S, E, Cpu> {
             out
         })
     }
+}
+
+/// # `linspace`
+impl<const N: usize, E: FloatDtype> Tensor<Rank1<N>, E, Cpu> {
+    /// `torch.linspace(start, end, steps=N)`: `N` evenly spaced values from `start` to `end`
+    /// inclusive, computed as PyTorch does (the first half counted up from `start`, the
+    /// second half down from `end`, so both ends are exact).
+    ///
+    /// ```
+    /// use typetensor::{Rank1, Tensor};
+    /// let x = Tensor::<Rank1<5>, f64>::linspace(-3.0, 10.0); // torch.linspace(-3, 10, 5)
+    /// assert_eq!(x.to_vec(), vec![-3.0, 0.25, 3.5, 6.75, 10.0]);
+    /// ```
+    pub fn linspace(start: E, end: E) -> Self {
+        Self::from_storage(linspace_values(start, end, N), static_shape(), Cpu)
+    }
+}
+
+impl<const N: usize, E: FloatDtype, D: Device> Tensor<Rank1<N>, E, D> {
+    /// [`linspace`](Tensor::linspace) on `device` (`torch.linspace(…, device=device)`).
+    pub fn linspace_on(start: E, end: E, device: &D) -> Self {
+        expect_device(Self::try_linspace_on(start, end, device))
+    }
+
+    /// [`linspace_on`](Self::linspace_on) with device errors returned.
+    pub fn try_linspace_on(start: E, end: E, device: &D) -> Result<Self> {
+        let storage = device.upload(linspace_values(start, end, N))?;
+        Ok(Self::from_storage(storage, static_shape(), device.clone()))
+    }
+}
+
+/// The value of a shape known at compile time.
+fn static_shape<S: ConstShape>() -> S {
+    S::default()
+}
+
+/// PyTorch's linspace values: `step = (end - start) / (n - 1)` in the element type,
+/// `start + i * step` for `i < n / 2`, else `end - (n - 1 - i) * step`.
+fn linspace_values<E: FloatDtype>(start: E, end: E, n: usize) -> Vec<E> {
+    if n == 1 {
+        return vec![start];
+    }
+    let step = (end - start) / E::from_f64((n.max(2) - 1) as f64);
+    let half = n / 2;
+    (0..n)
+        .map(|i| {
+            if i < half {
+                start + step * E::from_f64(i as f64)
+            } else {
+                end - step * E::from_f64((n - 1 - i) as f64)
+            }
+        })
+        .collect()
 }
 
 /// # Creation on any device

@@ -78,7 +78,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: ReplaceDim<AX, Dim<DYN>>,
     {
-        self.retyped()
+        self.aliased()
     }
 
     /// This tensor as shape `T` of the same rank, each dimension checked at run time: the
@@ -111,7 +111,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
                 rule: "every static dimension of the target must equal the tensor's size",
             });
         }
-        Ok(self.retyped())
+        Ok(self.aliased())
     }
 
     /// [`try_into_shape`](Self::try_into_shape), panicking with its message on a mismatch.
@@ -130,7 +130,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
 
     /// The same storage, layout and graph position under another shape type whose
     /// `from_dims` accepts these dims (callers check).
-    fn retyped<T: Shape>(&self) -> Tensor<T, E, D> {
+    fn aliased<T: Shape>(&self) -> Tensor<T, E, D> {
         let out = self.view_as(
             crate::ops::transpose::shape_of::<T>(&self.layout),
             self.layout,
@@ -199,7 +199,7 @@ impl<S: Shape, E: FloatDtype> Tensor<S, E, Cpu> {
     pub fn rand_dims(dims: &[usize]) -> Result<Self> {
         let shape: S = shape_from_dims(dims)?;
         Ok(Self::from_storage(
-            super::random::sample(shape.numel(), false),
+            super::random::sample(shape.numel(), false)?,
             shape,
             Cpu,
         ))
@@ -209,7 +209,7 @@ impl<S: Shape, E: FloatDtype> Tensor<S, E, Cpu> {
     pub fn randn_dims(dims: &[usize]) -> Result<Self> {
         let shape: S = shape_from_dims(dims)?;
         Ok(Self::from_storage(
-            super::random::sample(shape.numel(), true),
+            super::random::sample(shape.numel(), true)?,
             shape,
             Cpu,
         ))

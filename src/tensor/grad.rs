@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::Result;
-use crate::autograd::{self, Grad, Node, Raw};
+use crate::autograd::{self, Grad, Gradient, Node, Raw};
 use crate::device::Device;
 use crate::dtype::{Dtype, FloatDtype};
 use crate::error::Error;
@@ -38,20 +38,26 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
     /// `x.grad`: the gradient accumulated by `backward` calls, or `None` before the first
     /// (and after [`zero_grad`](Self::zero_grad)). Only leaves keep gradients.
-    pub fn grad(&self) -> Option<Self> {
-        let raw = self.node.as_ref()?.grad::<E, D>()?;
+    ///
+    /// The [`Gradient`] reads as a tensor; its `zero_()` clears the stored gradient, as
+    /// PyTorch's `x.grad.zero_()` does, and other in-place ops do not compile on it.
+    pub fn grad(&self) -> Option<Gradient<S, E, D>> {
+        let node = self.node.as_ref()?;
+        let raw = node.grad::<E, D>()?;
         let shape = S::from_dims(&raw.dims())?;
-        Some(Tensor {
+        let value = Tensor {
             storage: raw.storage,
             layout: raw.layout,
             shape,
             device: raw.device,
             node: None,
-        })
+        };
+        Some(Gradient::new(value, Arc::clone(node)))
     }
 
     /// `x.grad = None` (what `optimizer.zero_grad()` does since PyTorch 2.0; the next
-    /// `backward` then starts from zero, as after `x.grad.zero_()`).
+    /// `backward` then starts from zero, as after `x.grad().unwrap().zero_()`, without a
+    /// pass over zeros).
     pub fn zero_grad(&self) {
         if let Some(n) = &self.node {
             n.set_grad(None);
@@ -65,28 +71,64 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
         }
     }
 
-    /// [`backward`](Self::backward) with device errors returned.
+    /// [`backward`](Self::backward) with its errors returned: no graph, a graph an earlier
+    /// `backward()` freed, or a device error. On `Err` no gradient has changed.
     pub fn try_backward(&self) -> Result<()>
     where
         S: OneElement,
     {
+        self.run_backward(false)
+    }
+
+    /// `loss.backward()`: accumulates `d self / d leaf` into every leaf's `grad`. Only a
+    /// one-element tensor (a loss) has a `backward`, as PyTorch's implicit seed of 1.
+    ///
+    /// As in PyTorch, the pass frees the graph's saved intermediate values, so a second
+    /// `backward()` through the same ops panics (`try_backward` returns `Err`); use
+    /// [`backward_retain_graph`](Self::backward_retain_graph) for all but the last pass.
+    /// Panics if `self` is not part of a graph; see [`try_backward`](Self::try_backward).
+    ///
+    /// ```
+    /// use typetensor::tensor;
+    /// let x = tensor(3.0f32).requires_grad_();
+    /// let y = &x * &x;
+    /// y.backward_retain_graph(); // y.backward(retain_graph=True)
+    /// y.backward();
+    /// assert_eq!(x.grad().unwrap().item(), 12.0); // 6 + 6
+    /// assert!(y.try_backward().is_err()); // the graph was freed
+    /// ```
+    pub fn backward(&self)
+    where
+        S: OneElement,
+    {
+        expect_device(self.try_backward())
+    }
+
+    /// `loss.backward(retain_graph=True)`: as [`backward`](Self::backward), keeping the
+    /// graph so that another backward pass can run through it.
+    pub fn backward_retain_graph(&self)
+    where
+        S: OneElement,
+    {
+        expect_device(self.try_backward_retain_graph())
+    }
+
+    /// [`backward_retain_graph`](Self::backward_retain_graph) with its errors returned.
+    pub fn try_backward_retain_graph(&self) -> Result<()>
+    where
+        S: OneElement,
+    {
+        self.run_backward(true)
+    }
+
+    fn run_backward(&self, retain_graph: bool) -> Result<()> {
         let Some(node) = &self.node else {
             return Err(Error::Autograd(
                 "backward() on a tensor that does not require grad and has no grad_fn".into(),
             ));
         };
         let seed = Raw::full(E::one(), self.dims(), &self.device)?;
-        autograd::run_backward(node, Box::new(seed))
-    }
-
-    /// `loss.backward()`: accumulates `d self / d leaf` into every leaf's `grad`. Only a
-    /// one-element tensor (a loss) has a `backward`, as PyTorch's implicit seed of 1.
-    /// Panics if `self` is not part of a graph; see [`try_backward`](Self::try_backward).
-    pub fn backward(&self)
-    where
-        S: OneElement,
-    {
-        expect_device(self.try_backward())
+        autograd::run_backward(node, Box::new(seed), retain_graph)
     }
 }
 
@@ -116,6 +158,38 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
 
     pub(crate) fn node(&self) -> Option<&Arc<Node>> {
         self.node.as_ref()
+    }
+
+    /// A tensor over a raw result's storage and layout, typed as `shape` (whose dims are
+    /// the raw tensor's).
+    pub(crate) fn from_raw(raw: Raw<E, D>, shape: S) -> Self {
+        debug_assert_eq!(shape.dims(), raw.dims());
+        Tensor {
+            storage: raw.storage,
+            layout: raw.layout,
+            shape,
+            device: raw.device,
+            node: None,
+        }
+    }
+
+    /// The same tensor (storage, layout, graph node) typed as `S2`, whose dims must be
+    /// this tensor's: for rules that prove two shape types equal without the compiler
+    /// seeing it.
+    pub(crate) fn retyped<S2: Shape>(&self) -> Result<Tensor<S2, E, D>> {
+        let shape = S2::from_dims(&self.dims()).ok_or_else(|| {
+            Error::Device(format!(
+                "a tensor of dims {:?} cannot be retyped",
+                self.dims()
+            ))
+        })?;
+        Ok(Tensor {
+            storage: Arc::clone(&self.storage),
+            layout: self.layout,
+            shape,
+            device: self.device.clone(),
+            node: self.node.clone(),
+        })
     }
 
     /// The tensor without its shape type, for backward functions.
@@ -159,23 +233,35 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         Some(Ok(()))
     }
 
+    /// `Err` when an in-place write to `self` is forbidden: `self` is a leaf that requires
+    /// grad and grad mode is on (PyTorch: "a leaf Variable that requires grad is being used
+    /// in an in-place operation"). Every in-place form (`add_`, `-=`, `copy_`, `out=`,
+    /// `numpy_mut`) checks it before doing any work.
+    pub(crate) fn check_in_place(&self) -> Result<()> {
+        match &self.node {
+            Some(n) if n.is_leaf() && autograd::is_grad_enabled() => Err(Error::Autograd(
+                "a leaf tensor that requires grad is used in an in-place operation; \
+                 do the update inside `typetensor::autograd::no_grad(|| ...)` \
+                 (PyTorch: `with torch.no_grad():`)"
+                    .into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Overwrites `self` with `new`, the in-place forms' common path (`add_`, `-=`,
     /// `copy_`). A leaf that requires grad keeps its identity (and its `grad`), which is
-    /// only allowed inside `no_grad`, as in PyTorch.
-    pub(crate) fn assign(&mut self, new: Self) {
+    /// only allowed inside `no_grad`, as in PyTorch ([`check_in_place`](Self::check_in_place)).
+    pub(crate) fn assign(&mut self, new: Self) -> Result<()> {
+        self.check_in_place()?;
         match &self.node {
             Some(n) if n.is_leaf() => {
-                assert!(
-                    !autograd::is_grad_enabled(),
-                    "a leaf tensor that requires grad is used in an in-place operation; \
-                     do the update inside `typetensor::autograd::no_grad(|| ...)` \
-                     (PyTorch: `with torch.no_grad():`)"
-                );
                 self.storage = new.storage;
                 self.layout = new.layout;
             }
             _ => *self = new,
         }
+        Ok(())
     }
 }
 

@@ -22,6 +22,7 @@ mod try_forms_tests;
 pub use create::{IntoTensor, tensor};
 pub use dyn_dims::IntoShape;
 pub(crate) use dyn_dims::infer_shape;
+pub(crate) use random::bernoulli_mask;
 pub use random::manual_seed;
 
 /// An n-dimensional array whose shape `S`, element type `E` and device `D` are types.
@@ -90,6 +91,18 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
             shape,
             device: self.device.clone(),
             node: None,
+        }
+    }
+
+    /// This tensor under shape type `S2`, which a shape rule proved to be the same shape
+    /// (`OutShape`, `LossTarget`): the same storage, layout and graph position.
+    pub(crate) fn into_same_shape<S2: Shape>(self) -> Tensor<S2, E, D> {
+        Tensor {
+            shape: crate::ops::transpose::shape_of(&self.layout),
+            storage: self.storage,
+            layout: self.layout,
+            device: self.device,
+            node: self.node,
         }
     }
 
@@ -162,19 +175,73 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
 
 impl<S: Shape, E: Dtype, D: Device> fmt::Display for Tensor<S, E, D> {
     /// Prints exactly as PyTorch's `print(x)` does.
+    /// Only the elements shown are read (PyTorch summarises a tensor of more than 1000
+    /// elements to its edge items), so a huge or broadcast tensor prints without a copy.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let data = self.try_to_vec().map_err(|_| fmt::Error)?;
+        let data = self.try_shown_elements().map_err(|_| fmt::Error)?;
         let device = self.device.print_name();
         let suffixes = crate::print::Suffixes {
             device: device.as_deref(),
             requires_grad: self.node.as_ref().is_some_and(|n| n.is_leaf()),
             grad_fn: self.node.as_ref().and_then(|n| n.grad_fn_name()),
         };
-        f.write_str(&crate::print::format_tensor(
+        f.write_str(&crate::print::format_shown(
             &data,
             self.shape.dims().as_slice(),
             &suffixes,
         ))
+    }
+}
+
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
+    /// The elements printing shows ([`crate::print::shown_ranges`]), row-major: one download
+    /// per block of edge items (at most 2^rank), never the whole tensor when it is summarised.
+    fn try_shown_elements(&self) -> Result<Vec<E>> {
+        let dims = self.dims();
+        let ranges = crate::print::shown_ranges(dims.as_slice());
+        if ranges.iter().all(|r| r.len() == 1) {
+            return self.try_to_vec();
+        }
+        let rank = dims.rank();
+        let kept: Vec<usize> = ranges
+            .iter()
+            .map(|r| r.iter().map(|x| x.len()).sum())
+            .collect();
+        let mut out = vec![E::default(); kept.iter().product()];
+        // Each block picks one range per dimension; `choice` counts through them.
+        let mut choice = vec![0usize; rank];
+        loop {
+            let mut layout = self.layout;
+            let mut origin = vec![0usize; rank];
+            for d in 0..rank {
+                let r = &ranges[d][choice[d]];
+                layout = layout.narrow(d, r.start, r.len());
+                origin[d] = ranges[d][..choice[d]].iter().map(|x| x.len()).sum();
+            }
+            let block = self.device.download(&self.storage, &layout)?;
+            let bdims = layout.dims();
+            for (i, &v) in block.iter().enumerate() {
+                let (mut rem, mut at, mut stride) = (i, 0, 1);
+                for d in (0..rank).rev() {
+                    at += (origin[d] + rem % bdims[d]) * stride;
+                    rem /= bdims[d];
+                    stride *= kept[d];
+                }
+                out[at] = v;
+            }
+            let mut d = rank;
+            loop {
+                if d == 0 {
+                    return Ok(out);
+                }
+                d -= 1;
+                choice[d] += 1;
+                if choice[d] < ranges[d].len() {
+                    break;
+                }
+                choice[d] = 0;
+            }
+        }
     }
 }
 

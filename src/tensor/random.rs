@@ -21,14 +21,27 @@ pub fn manual_seed(seed: u64) {
     RNG.with(|r| *r.borrow_mut() = StdRng::seed_from_u64(seed));
 }
 
-pub(super) fn sample<E: FloatDtype>(n: usize, normal: bool) -> Vec<E> {
+/// `n` samples, or the out-of-memory error (before drawing any, so the generator's state
+/// is unchanged by a failure).
+pub(super) fn sample<E: FloatDtype>(n: usize, normal: bool) -> Result<Vec<E>> {
+    let mut out = crate::device::cpu::try_vec(n)?;
     RNG.with(|r| {
         let rng = &mut *r.borrow_mut();
         if normal {
-            (0..n).map(|_| E::sample_normal(rng)).collect()
+            out.extend((0..n).map(|_| E::sample_normal(rng)));
         } else {
-            (0..n).map(|_| E::sample_uniform(rng)).collect()
+            out.extend((0..n).map(|_| E::sample_uniform(rng)));
         }
+    });
+    Ok(out)
+}
+
+/// `n` independent draws that are `true` with probability `keep`, from this thread's
+/// generator (dropout's mask).
+pub(crate) fn bernoulli_mask(n: usize, keep: f64) -> Vec<bool> {
+    RNG.with(|r| {
+        let rng = &mut *r.borrow_mut();
+        (0..n).map(|_| f64::sample_uniform(rng) < keep).collect()
     })
 }
 
@@ -37,13 +50,13 @@ impl<S: ConstShape, E: FloatDtype> Tensor<S, E, Cpu> {
     /// Uniform samples from [0, 1): `torch.rand(5, 3)`.
     pub fn rand() -> Self {
         const { <S as ConstShape>::ASSERT_STATIC };
-        Self::from_storage(sample(S::NUMEL, false), S::default(), Cpu)
+        Self::from_storage(expect_device(sample(S::NUMEL, false)), S::default(), Cpu)
     }
 
     /// Standard normal samples: `torch.randn(5, 3)`.
     pub fn randn() -> Self {
         const { <S as ConstShape>::ASSERT_STATIC };
-        Self::from_storage(sample(S::NUMEL, true), S::default(), Cpu)
+        Self::from_storage(expect_device(sample(S::NUMEL, true)), S::default(), Cpu)
     }
 }
 
@@ -82,12 +95,12 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
     /// [`randn_like_dtype`](Self::randn_like_dtype) with device errors returned.
     pub fn try_randn_like_dtype<E2: FloatDtype>(&self) -> Result<Tensor<S, E2, D>> {
-        let data = sample::<E2>(self.numel(), true);
+        let data = sample::<E2>(self.numel(), true)?;
         Ok(self.with_storage(self.device.upload(data)?))
     }
 
     fn try_random_like(&self, normal: bool) -> Result<Self> {
-        let data = sample::<E>(self.numel(), normal);
+        let data = sample::<E>(self.numel(), normal)?;
         Ok(self.with_storage(self.device.upload(data)?))
     }
 }

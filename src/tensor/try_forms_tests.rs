@@ -640,3 +640,187 @@ fn mse_loss() {
         );
     }
 }
+
+/// Every in-place `try_` form on a leaf that requires grad, outside `no_grad`, returns
+/// `Err` (PyTorch raises) without panicking and without changing the tensor, and its plain
+/// form panics with the same message; inside `no_grad` each one works.
+#[test]
+fn in_place_forms_on_a_leaf_that_requires_grad() {
+    type T = Tensor<Rank2<2, 3>>;
+    let (row, mask) = (
+        Tensor::<Rank1<3>>::ones(),
+        Tensor::<Rank1<3>, bool>::full(true),
+    );
+    let src = T::full(2.0);
+    type Form<'a> = Box<dyn Fn(&mut T) -> Result<()> + 'a>;
+    let forms: Vec<(&str, Form<'_>)> = vec![
+        (
+            "try_add_",
+            Box::new(|t: &mut T| t.try_add_(&row).map(|_| ())),
+        ),
+        (
+            "try_sub_",
+            Box::new(|t: &mut T| t.try_sub_(&row).map(|_| ())),
+        ),
+        (
+            "try_mul_",
+            Box::new(|t: &mut T| t.try_mul_(&row).map(|_| ())),
+        ),
+        (
+            "try_div_",
+            Box::new(|t: &mut T| t.try_div_(&row).map(|_| ())),
+        ),
+        (
+            "try_add_scalar_",
+            Box::new(|t: &mut T| t.try_add_scalar_(1.0).map(|_| ())),
+        ),
+        (
+            "try_mul_scalar_",
+            Box::new(|t: &mut T| t.try_mul_scalar_(2.0).map(|_| ())),
+        ),
+        (
+            "try_div_scalar_",
+            Box::new(|t: &mut T| t.try_div_scalar_(2.0).map(|_| ())),
+        ),
+        (
+            "try_clamp_",
+            Box::new(|t: &mut T| t.try_clamp_(Some(2.0), None).map(|_| ())),
+        ),
+        ("try_zero_", Box::new(|t: &mut T| t.try_zero_().map(|_| ()))),
+        (
+            "try_fill_",
+            Box::new(|t: &mut T| t.try_fill_(3.0).map(|_| ())),
+        ),
+        (
+            "try_masked_fill_",
+            Box::new(|t: &mut T| t.try_masked_fill_(&mask, 4.0).map(|_| ())),
+        ),
+        (
+            "try_copy_",
+            Box::new(|t: &mut T| t.try_copy_(&src).map(|_| ())),
+        ),
+        (
+            "try_add_out",
+            Box::new(|t: &mut T| src.try_add_out(&row, t)),
+        ),
+        (
+            "try_sub_out",
+            Box::new(|t: &mut T| src.try_sub_out(&row, t)),
+        ),
+        (
+            "try_mul_out",
+            Box::new(|t: &mut T| src.try_mul_out(&row, t)),
+        ),
+        (
+            "try_div_out",
+            Box::new(|t: &mut T| src.try_div_out(&row, t)),
+        ),
+        (
+            "try_numpy_mut",
+            Box::new(|t: &mut T| t.try_numpy_mut().map(|_| ())),
+        ),
+    ];
+    for (what, f) in forms {
+        let mut w = T::ones().requires_grad_();
+        let e = match f(&mut w) {
+            Err(e) => e,
+            Ok(()) => panic!("{what}: Ok on a leaf that requires grad"),
+        };
+        assert!(e.to_string().contains("requires grad"), "{what}: {e}");
+        assert_eq!(w.to_vec(), vec![1.0; 6], "{what}: changed the tensor");
+        assert!(
+            w.requires_grad() && w.is_leaf(),
+            "{what}: lost its identity"
+        );
+        crate::autograd::no_grad(|| f(&mut w)).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            w.requires_grad() && w.is_leaf(),
+            "{what}: lost its identity"
+        );
+    }
+    // The plain forms panic with the same message.
+    let mut w = T::ones().requires_grad_();
+    let message = w.try_add_(&row).map(|_| ()).unwrap_err().to_string();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        w.add_(&row);
+    }));
+    let panic = r.unwrap_err();
+    let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(text.ends_with(&message), "{text}");
+}
+
+/// `clamp` needs at least one bound: `try_clamp(None, None)` is an `Err` (PyTorch raises),
+/// `clamp(None, None)` panics with its message.
+#[test]
+fn clamp_without_bounds_is_refused() {
+    let x = Tensor::<Rank1<3>>::arange();
+    let e = x.try_clamp(None, None).unwrap_err();
+    assert!(
+        e.to_string().contains("at least one of `min` and `max`"),
+        "{e}"
+    );
+    assert!(x.try_unary(UnaryOp::Clamp(None, None)).is_err());
+    let mut y = x.clone();
+    assert!(y.try_clamp_(None, None).is_err());
+    assert_eq!(y.to_vec(), x.to_vec());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| x.clamp(None, None)));
+    assert!(r.is_err());
+}
+
+/// A tensor too large for memory is an `Err` from every `try_` form that would allocate it
+/// and a panic from the plain forms, never an abort. 2^50 `f32`s (4 PiB) exceed any
+/// address space, so the allocation fails whatever the machine's overcommit policy (the
+/// issue's 2^40 fails here too, but could be overcommitted elsewhere).
+#[test]
+fn out_of_memory_is_an_err_not_an_abort() {
+    use crate::Cpu;
+    const N: usize = 1 << 50;
+    let oom = |what: &str, e: crate::Error| {
+        assert!(e.to_string().contains("out of memory"), "{what}: {e}");
+    };
+    oom(
+        "try_zeros_on",
+        Tensor::<Rank1<N>>::try_zeros_on(&Cpu).unwrap_err(),
+    );
+    oom(
+        "try_full_on",
+        Tensor::<Rank1<N>, i64>::try_full_on(7, &Cpu).unwrap_err(),
+    );
+    // A broadcast view of that size costs nothing until an op must materialise it.
+    let v = Tensor::<Rank2<1, 1>>::ones().expand_dim::<0, N>();
+    oom("try_contiguous", v.try_contiguous().unwrap_err());
+    oom("try_to_vec", v.try_to_vec().unwrap_err());
+    oom("try_add", v.try_add(&v).unwrap_err());
+    oom("try_mul_scalar", v.try_mul_scalar(2.0).unwrap_err());
+    oom("try_exp", v.try_exp().unwrap_err());
+    oom("try_lt_scalar", v.try_lt_scalar(0.0).unwrap_err());
+    oom("try_to_dtype", v.try_to_dtype::<f64>().unwrap_err());
+    oom("try_zeros_like", v.try_zeros_like().unwrap_err());
+    oom("try_randn_like", v.try_randn_like().unwrap_err());
+    oom("try_view", v.try_view::<Rank1<N>>().unwrap_err());
+    oom("try_sum_dim::<1>", v.try_sum_dim::<1>().unwrap_err());
+    oom(
+        "try_numpy_mut",
+        v.clone().try_numpy_mut().map(|_| ()).unwrap_err(),
+    );
+    let mut w = v.clone();
+    oom(
+        "try_add_scalar_",
+        w.try_add_scalar_(1.0).map(|_| ()).unwrap_err(),
+    );
+    // The plain forms panic with the message (an abort would end this test process).
+    for (what, f) in [
+        (
+            "zeros",
+            &(|| drop(Tensor::<Rank1<N>>::zeros())) as &dyn Fn(),
+        ),
+        ("rand", &|| drop(Tensor::<Rank1<N>>::rand())),
+        ("contiguous", &|| drop(v.contiguous())),
+        ("exp", &|| drop(v.exp())),
+    ] {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let p = r.expect_err(what);
+        let text = p.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(text.contains("out of memory"), "{what}: {text}");
+    }
+}

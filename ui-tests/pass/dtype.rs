@@ -20,6 +20,10 @@ fn main() {
     let _bits: Tensor<Rank2<2, 2>, i64> = b.long();
     let count: i64 = b.long().sum().item();
     assert_eq!(count, 4);
+    // PyTorch's promotion: i32 and bool sums are i64 (`torch.int64`).
+    let trues: Tensor<typetensor::Rank0, i64> = b.sum();
+    assert_eq!(trues.item(), 4);
+    let _rows: Tensor<Rank1<2>, i64> = i.sum_dim::<1>();
     let _fd = &f + &d.float();
     let _r = Tensor::<Rank1<3>, f64>::randn();
     let _r2 = f.randn_like_dtype::<f64>();

@@ -9,7 +9,7 @@ use cust::memory::{CopyDestination, DeviceBuffer, DevicePointer};
 
 use crate::Result;
 use crate::device::DeviceStorage;
-use crate::dtype::{CastTo, Dtype, FloatDtype, NumDtype};
+use crate::dtype::{CastTo, DType, Dtype, FloatDtype, NumDtype, SumDtype};
 use crate::error::Error;
 use crate::layout::Layout;
 use crate::ops::{
@@ -19,6 +19,7 @@ use crate::ops::{
     index::IndexKernel,
     matmul::{GemmDims, MatMulKernel, gemm_dims},
     reduce::{ArgReduceOp, ReduceKernel, ReduceOp},
+    softmax::{SoftmaxKernel, SoftmaxOp},
     unary::{FloatUnaryOp, UnaryKernel, UnaryOp},
 };
 use crate::optim::{AdamScalars, OptimKernel, RmspropScalars, SgdScalars};
@@ -152,18 +153,37 @@ impl<E: NumDtype> UnaryCall<E> {
 impl<E: FloatDtype> UnaryCall<E> {
     /// `None` for `pow(1)`, which is a copy (as on the CPU: bit for bit).
     fn float(op: FloatUnaryOp<E>) -> Option<Self> {
+        match op {
+            FloatUnaryOp::Pow(p) if p == E::one() => None,
+            _ => Some(Self::float_any(op)),
+        }
+    }
+
+    /// The kernel of `op` (its `_backward` twin has the same name and scalars).
+    fn float_any(op: FloatUnaryOp<E>) -> Self {
         let z = E::zero();
-        Some(match op {
+        match op {
             FloatUnaryOp::Exp => Self::new("exp", z),
             FloatUnaryOp::Log => Self::new("log", z),
             FloatUnaryOp::Sqrt => Self::new("sqrt", z),
-            FloatUnaryOp::Pow(p) if p == E::one() => return None,
             FloatUnaryOp::Pow(p) => Self::new("pow", p),
             FloatUnaryOp::Sigmoid => Self::new("sigmoid", z),
             FloatUnaryOp::Tanh => Self::new("tanh", z),
             FloatUnaryOp::DivScalar(s) => Self::new("div_scalar", s),
             FloatUnaryOp::ScalarDiv(s) => Self::new("scalar_div", s),
-        })
+            FloatUnaryOp::Sin => Self::new("sin", z),
+            FloatUnaryOp::Cos => Self::new("cos", z),
+            FloatUnaryOp::Exp2 => Self::new("exp2", z),
+            FloatUnaryOp::Log1p => Self::new("log1p", z),
+            FloatUnaryOp::Expm1 => Self::new("expm1", z),
+            FloatUnaryOp::Rsqrt => Self::new("rsqrt", z),
+            FloatUnaryOp::Sign => Self::new("sign", z),
+            FloatUnaryOp::Floor => Self::new("floor", z),
+            FloatUnaryOp::Round => Self::new("round", z),
+            FloatUnaryOp::Gelu => Self::new("gelu", z),
+            FloatUnaryOp::GeluTanh => Self::new("gelu_tanh", z),
+            FloatUnaryOp::LeakyRelu(s) => Self::new("leaky_relu", s),
+        }
     }
 }
 
@@ -302,9 +322,10 @@ impl Cuda {
         })
     }
 
-    /// One of `reduce.cu`'s reductions: `op` is `sum`, `max`, `min` (output `E`) or
-    /// `argmax`, `argmin` (output `i64`, `O`), along `axis` or over everything.
-    fn reduce_launch<E: NumDtype, O: Dtype>(
+    /// One of `reduce.cu`'s reductions: `op` is `sum`, `max`, `min` (output `E`),
+    /// `argmax`, `argmin` (output `i64`, `O`) or `sum64` (`i32`, `bool`: output `i64`),
+    /// along `axis` or over everything. `P` is the partials' type: `E`, or `i64` for `sum64`.
+    fn reduce_launch<E: Dtype, P: Dtype, O: Dtype>(
         &self,
         op: &str,
         x: &CudaStorage<E>,
@@ -345,9 +366,9 @@ impl Cuda {
             None => {
                 let numel = l.numel();
                 let nparts = numel.div_ceil(2048).clamp(1, 1024);
-                let part_val = self.alloc::<E>(nparts)?;
-                // Sum keeps no indices (the kernel accepts a null `part_idx`).
-                let part_idx = if op == "sum" {
+                let part_val = self.alloc::<P>(nparts)?;
+                // Sums keep no indices (the kernel accepts a null `part_idx`).
+                let part_idx = if op.starts_with("sum") {
                     None
                 } else {
                     Some(self.alloc::<i64>(nparts)?)
@@ -359,9 +380,10 @@ impl Cuda {
                     grid: (nparts as u32, 1, 1),
                     block: THREADS,
                 };
-                // SAFETY: reduce_all_<op>_<dtype>(const T* x, Layout4 lx, T* part_val,
-                // i64* part_idx, u64 nparts): `lx` is checked against `x`; `part_val` (and
-                // `part_idx`, null only for sum, which never writes it) hold `nparts`.
+                // SAFETY: reduce_all_<op>_<dtype>(const T* x, Layout4 lx, P* part_val,
+                // i64* part_idx, u64 nparts): `lx` is checked against `x`; `part_val` (of the
+                // kernel's partial type `P`) and `part_idx` (null only for the sums, which
+                // never write it) hold `nparts`.
                 unsafe {
                     self.launch(
                         Family::Reduce,
@@ -376,9 +398,9 @@ impl Cuda {
                     grid: (1, 1, 1),
                     block: THREADS,
                 };
-                // SAFETY: reduce_all_<op>_<dtype>_final(const T* part_val, const i64*
+                // SAFETY: reduce_all_<op>_<dtype>_final(const P* part_val, const i64*
                 // part_idx, u64 nparts, O* out, u64 out_len): the partial buffers of pass 1
-                // (`nparts` each, or a null `part_idx` for sum), `out` holds one `O`.
+                // (`nparts` each, or a null `part_idx` for the sums), `out` holds one `O`.
                 unsafe {
                     self.launch(
                         Family::Reduce,
@@ -477,6 +499,38 @@ impl UnaryKernel for Cuda {
             Some(call) => self.unary_new(&call, x, l),
             None => self.contiguous(x, l),
         }
+    }
+
+    fn unary_float_backward<E: FloatDtype>(
+        &self,
+        op: FloatUnaryOp<E>,
+        g: &CudaStorage<E>,
+        lg: &Layout,
+        x: &CudaStorage<E>,
+        lx: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        same_dims(lg, lx, "unary_float_backward")?;
+        self.enter()?;
+        let (lg4, lx4) = (layout4(lg, g.len())?, layout4(lx, x.len())?);
+        let n = lg.numel();
+        let out = self.alloc::<E>(n)?;
+        if n > 0 {
+            let call = UnaryCall::float_any(op);
+            let (s0, s1, flags) = (call.s0.to_cuda(), call.s1.to_cuda(), call.flags);
+            let (pg, px, po, len) = (ptr(g), ptr(x), ptr(&out), u64_of(n));
+            // SAFETY: unary_<op>_backward_<dtype>(const T* g, Layout4 lg, const T* x,
+            // Layout4 lx, T* out, u64 out_len, T s0, T s1, u32 flags): both layouts are
+            // checked against their buffers and have equal dims, `out` holds exactly `n`.
+            unsafe {
+                self.launch(
+                    Family::Unary,
+                    &format!("unary_{}_backward_{}", call.name, E::SUFFIX),
+                    grid_1d(n),
+                    &args![pg, lg4, px, lx4, po, len, s0, s1, flags],
+                )?;
+            }
+        }
+        Ok(out)
     }
 
     fn unary_assign<E: NumDtype>(
@@ -658,7 +712,91 @@ impl CopyKernel for Cuda {
     }
 }
 
+/// Checks that an index layout fits `x`'s along `axis` (same rank, sizes at most `x`'s
+/// elsewhere), as the CPU's `gather`/`scatter_add`.
+fn index_fits(l: &Layout, lidx: &Layout, axis: usize) -> Result<u32> {
+    let (xd, id) = (l.dims(), lidx.dims());
+    let (xd, id) = (xd.as_slice(), id.as_slice());
+    let ax = axis_of(axis, xd.len(), "gather/scatter_add")?;
+    if id.len() != xd.len() || (0..xd.len()).any(|d| d != axis && id[d] > xd[d]) {
+        return Err(Error::Device(format!(
+            "gather/scatter_add: an index of dims {id:?} does not fit dims {xd:?} along axis {axis}"
+        )));
+    }
+    Ok(ax)
+}
+
 impl IndexKernel for Cuda {
+    fn gather<E: Dtype>(
+        &self,
+        x: &CudaStorage<E>,
+        l: &Layout,
+        axis: usize,
+        idx: &CudaStorage<i64>,
+        lidx: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        let ax = index_fits(l, lidx, axis)?;
+        self.enter()?;
+        let lx = layout4(l, x.len())?;
+        self.check_indices(idx, lidx, l.dims()[axis])?;
+        let li = layout4(lidx, idx.len())?;
+        let n = lidx.numel();
+        let out = self.alloc::<E>(n)?;
+        if n > 0 {
+            let (px, pi, po, len) = (ptr(x), ptr(idx), ptr(&out), u64_of(n));
+            // SAFETY: gather_<dtype>(const T* x, Layout4 lx, u32 axis, const i64* idx,
+            // Layout4 lidx, T* out, u64 out_len): both layouts checked against their
+            // buffers and against each other (`index_fits`), `out` holds exactly numel(idx).
+            unsafe {
+                self.launch(
+                    Family::Index,
+                    &format!("gather_{}", E::SUFFIX),
+                    grid_1d(n),
+                    &args![px, lx, ax, pi, li, po, len],
+                )?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn scatter_add<E: NumDtype>(
+        &self,
+        x: &CudaStorage<E>,
+        l: &Layout,
+        axis: usize,
+        idx: &CudaStorage<i64>,
+        lidx: &Layout,
+        src: &CudaStorage<E>,
+        lsrc: &Layout,
+    ) -> Result<CudaStorage<E>> {
+        let ax = index_fits(l, lidx, axis)?;
+        same_dims(lidx, lsrc, "scatter_add")?;
+        self.enter()?;
+        let lx = layout4(l, x.len())?;
+        self.check_indices(idx, lidx, l.dims()[axis])?;
+        let n = l.numel();
+        let out = Cuda::gather(self, x, &lx, n)?;
+        let m = lidx.numel();
+        if m > 0 && n > 0 {
+            let lo = dense4(l.dims())?;
+            let (li, ls) = (layout4(lidx, idx.len())?, layout4(lsrc, src.len())?);
+            let (po, pi, ps) = (ptr(&out), ptr(idx), ptr(src));
+            // SAFETY: scatter_add_<dtype>(T* out, Layout4 lout, u32 axis, const i64* idx,
+            // Layout4 lidx, const T* src, Layout4 lsrc): `lout` is `out`'s own dense layout
+            // (n elements), the others are checked against their buffers; `lidx` fits `lout`
+            // along `axis` and `lsrc` has its dims (checked above).
+            unsafe {
+                self.launch(
+                    Family::Index,
+                    &format!("scatter_add_{}", E::SUFFIX),
+                    grid_1d(m),
+                    &args![po, lo, ax, pi, li, ps, ls],
+                )?;
+            }
+        }
+        Ok(out)
+    }
+
     fn index_select<E: Dtype>(
         &self,
         x: &CudaStorage<E>,
@@ -834,7 +972,22 @@ impl ReduceKernel for Cuda {
             ReduceOp::Max => "max",
             ReduceOp::Min => "min",
         };
-        self.reduce_launch::<E, E>(name, x, l, axis)
+        self.reduce_launch::<E, E, E>(name, x, l, axis)
+    }
+
+    fn sum<E: SumDtype>(
+        &self,
+        x: &CudaStorage<E>,
+        l: &Layout,
+        axis: Option<usize>,
+    ) -> Result<CudaStorage<E::Sum>> {
+        // i32 and bool widen to i64 in the kernel (`E::Sum` is i64 for them); floats and
+        // i64 are summed in their own type (`E::Sum` is `E`).
+        let name = match E::DTYPE {
+            DType::I32 | DType::Bool => "sum64",
+            DType::F32 | DType::F64 | DType::I64 => "sum",
+        };
+        self.reduce_launch::<E, E::Sum, E::Sum>(name, x, l, axis)
     }
 
     fn arg_reduce<E: NumDtype>(
@@ -848,7 +1001,96 @@ impl ReduceKernel for Cuda {
             ArgReduceOp::ArgMax => "argmax",
             ArgReduceOp::ArgMin => "argmin",
         };
-        self.reduce_launch::<E, i64>(name, x, l, axis)
+        self.reduce_launch::<E, E, i64>(name, x, l, axis)
+    }
+}
+
+fn softmax_name(op: SoftmaxOp) -> &'static str {
+    match op {
+        SoftmaxOp::Softmax => "softmax",
+        SoftmaxOp::LogSoftmax => "log_softmax",
+        SoftmaxOp::LogSumExp => "logsumexp",
+    }
+}
+
+/// One block per line along `axis` (`kernels/README.md`): threads, the axis length rounded
+/// up to a warp, 32..=256; blocks, the line count capped at 65535.
+fn line_cfg(lines: usize, size: usize) -> LaunchCfg {
+    LaunchCfg {
+        grid: (lines.clamp(1, 65535) as u32, 1, 1),
+        block: (size.div_ceil(32) * 32).clamp(32, THREADS as usize) as u32,
+    }
+}
+
+impl SoftmaxKernel for Cuda {
+    fn softmax<E: FloatDtype>(
+        &self,
+        op: SoftmaxOp,
+        x: &CudaStorage<E>,
+        l: &Layout,
+        axis: usize,
+    ) -> Result<CudaStorage<E>> {
+        let ax = axis_of(axis, l.dims().rank(), "softmax")?;
+        self.enter()?;
+        let lx = layout4(l, x.len())?;
+        let lines = without_axis(l.dims(), axis).numel();
+        let n = match op {
+            SoftmaxOp::LogSumExp => lines,
+            _ => l.numel(),
+        };
+        let out = self.alloc::<E>(n)?;
+        if n > 0 {
+            let (px, po, len) = (ptr(x), ptr(&out), u64_of(n));
+            // SAFETY: softmax_<op>_<dtype>(const T* x, Layout4 lx, u32 axis, T* out,
+            // u64 out_len): `lx` is checked against `x`, `axis < rank`, `out` holds exactly
+            // the count the op writes (numel, or the line count for logsumexp); the block
+            // is a multiple of 32 threads.
+            unsafe {
+                self.launch(
+                    Family::Softmax,
+                    &format!("softmax_{}_{}", softmax_name(op), E::SUFFIX),
+                    line_cfg(lines, l.dims()[axis]),
+                    &args![px, lx, ax, po, len],
+                )?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn softmax_backward<E: FloatDtype>(
+        &self,
+        op: SoftmaxOp,
+        g: &CudaStorage<E>,
+        lg: &Layout,
+        y: &CudaStorage<E>,
+        ly: &Layout,
+        axis: usize,
+    ) -> Result<CudaStorage<E>> {
+        if op == SoftmaxOp::LogSumExp {
+            return Err(crate::ops::softmax::logsumexp_backward_error());
+        }
+        same_dims(lg, ly, "softmax_backward")?;
+        let ax = axis_of(axis, ly.dims().rank(), "softmax_backward")?;
+        self.enter()?;
+        let (lg4, ly4) = (layout4(lg, g.len())?, layout4(ly, y.len())?);
+        let n = ly.numel();
+        let out = self.alloc::<E>(n)?;
+        if n > 0 {
+            let lines = without_axis(ly.dims(), axis).numel();
+            let (pg, py, po, len) = (ptr(g), ptr(y), ptr(&out), u64_of(n));
+            // SAFETY: softmax_<op>_backward_<dtype>(const T* g, Layout4 lg, const T* y,
+            // Layout4 ly, u32 axis, T* out, u64 out_len): both layouts checked against their
+            // buffers, equal dims, `axis < rank`, `out` holds exactly numel.
+            unsafe {
+                self.launch(
+                    Family::Softmax,
+                    &format!("softmax_{}_backward_{}", softmax_name(op), E::SUFFIX),
+                    line_cfg(lines, ly.dims()[axis]),
+                    &args![pg, lg4, py, ly4, ax, po, len],
+                )?;
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -22,13 +22,14 @@ pub(super) enum Family {
     Index,
     Matmul,
     Reduce,
+    Softmax,
     Optim,
     Conv,
     Pool,
 }
 
 impl Family {
-    pub(super) const COUNT: usize = 10;
+    pub(super) const COUNT: usize = 11;
 
     pub(super) fn name(self) -> &'static str {
         match self {
@@ -39,6 +40,7 @@ impl Family {
             Family::Index => "index",
             Family::Matmul => "matmul",
             Family::Reduce => "reduce",
+            Family::Softmax => "softmax",
             Family::Optim => "optim",
             Family::Conv => "conv",
             Family::Pool => "pool",
@@ -55,6 +57,7 @@ impl Family {
             Family::Index => include_str!("../../../kernels/ptx/index.ptx"),
             Family::Matmul => include_str!("../../../kernels/ptx/matmul.ptx"),
             Family::Reduce => include_str!("../../../kernels/ptx/reduce.ptx"),
+            Family::Softmax => include_str!("../../../kernels/ptx/softmax.ptx"),
             Family::Optim => include_str!("../../../kernels/ptx/optim.ptx"),
             Family::Conv => include_str!("../../../kernels/ptx/conv.ptx"),
             Family::Pool => include_str!("../../../kernels/ptx/pool.ptx"),
@@ -251,6 +254,7 @@ mod tests {
             Family::Index,
             Family::Matmul,
             Family::Reduce,
+            Family::Softmax,
             Family::Optim,
             Family::Conv,
             Family::Pool,

@@ -1,7 +1,7 @@
 //! CPU kernels for elementwise binary ops.
 use crate::Result;
 use crate::device::Cpu;
-use crate::device::cpu::{Elems, elems};
+use crate::device::cpu::{Elems, elems, try_vec};
 use crate::device::parallel::{for_chunks, map_new, zip_new};
 use crate::dtype::NumDtype;
 use crate::error::Error;
@@ -34,12 +34,16 @@ pub(crate) fn zip_map<A: Copy + Sync, B: Copy + Sync, O: Copy + Send>(
     b: &[B],
     lb: &Layout,
     f: impl Fn(A, B) -> O + Sync,
-) -> Vec<O> {
-    match (elems(a, la), elems(b, lb)) {
+) -> Result<Vec<O>> {
+    match (elems(a, la)?, elems(b, lb)?) {
         (Elems::Dense(a), Elems::Dense(b)) => zip_new(&a, &b, f),
         (Elems::Dense(a), Elems::Scalar(y)) => map_new(&a, move |x| f(x, y)),
         (Elems::Scalar(x), Elems::Dense(b)) => map_new(&b, move |y| f(x, y)),
-        (Elems::Scalar(x), Elems::Scalar(y)) => vec![f(x, y); la.numel()],
+        (Elems::Scalar(x), Elems::Scalar(y)) => {
+            let mut out = try_vec(la.numel())?;
+            out.resize(la.numel(), f(x, y));
+            Ok(out)
+        }
     }
 }
 
@@ -51,11 +55,11 @@ pub(crate) fn zip_assign<A: Copy + Send, B: Copy + Sync>(
     b: &[B],
     lb: &Layout,
     f: impl Fn(A, B) -> A + Sync,
-) {
+) -> Result<()> {
     if a.is_empty() {
-        return;
+        return Ok(());
     }
-    match elems(b, lb) {
+    match elems(b, lb)? {
         Elems::Dense(b) => for_chunks(a, |start, a| {
             for (x, &y) in a.iter_mut().zip(&b[start..]) {
                 *x = f(*x, y);
@@ -67,6 +71,7 @@ pub(crate) fn zip_assign<A: Copy + Send, B: Copy + Sync>(
             }
         }),
     }
+    Ok(())
 }
 
 /// Runs `$body` with `$f` bound to the elementwise function of a [`BinaryOp`]: one match per
@@ -120,7 +125,7 @@ impl BinaryKernel for Cpu {
         lb: &Layout,
     ) -> Result<Vec<E>> {
         check_division::<E>(op)?;
-        Ok(with_binary_fn!(op, E, |f| zip_map(a, la, b, lb, f)))
+        with_binary_fn!(op, E, |f| zip_map(a, la, b, lb, f))
     }
 
     fn binary_assign<E: NumDtype>(
@@ -140,14 +145,14 @@ impl BinaryKernel for Cpu {
         };
         let a = &mut a[ra];
         match (b_scale, op) {
-            (None, _) => with_binary_fn!(op, E, |f| zip_assign(a, b, lb, f)),
+            (None, _) => with_binary_fn!(op, E, |f| zip_assign(a, b, lb, f))?,
             // The scaled forms the library uses (`param -= lr * grad`); the others are
             // left to the out-of-place path.
             (Some(s), BinaryOp::Sub) => {
-                zip_assign(a, b, lb, move |x: E, y: E| x.wsub(y.wmul(s)));
+                zip_assign(a, b, lb, move |x: E, y: E| x.wsub(y.wmul(s)))?;
             }
             (Some(s), BinaryOp::Add) => {
-                zip_assign(a, b, lb, move |x: E, y: E| x.wadd(y.wmul(s)));
+                zip_assign(a, b, lb, move |x: E, y: E| x.wadd(y.wmul(s)))?;
             }
             (Some(_), _) => return Ok(false),
         }

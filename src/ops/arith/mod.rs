@@ -9,7 +9,7 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
-use crate::dtype::{FloatDtype, NumDtype};
+use crate::dtype::{Dtype, FloatDtype, NumDtype};
 use crate::layout::Layout;
 use crate::ops::transpose::shape_of;
 use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape, broadcast_dims, check_onto};
@@ -145,6 +145,18 @@ impl<S: Shape + Broadcast<R, Output = S>, R: Shape> BroadcastInto<R> for S {}
 #[diagnostic::do_not_recommend]
 impl BroadcastInto<crate::shape::ShapeProbe2> for crate::shape::ShapeProbe {}
 
+/// `out=` tensors: the result of shape `R` is written into a tensor of shape `Self`, which
+/// must be the same shape.
+#[diagnostic::on_unimplemented(
+    message = "`out` has shape `{Self}`, but the result has shape `{R}`",
+    label = "`out=` needs a tensor of the result's shape",
+    note = "the result of an elementwise op has the broadcast shape of its operands"
+)]
+pub trait OutShape<R: Shape>: Shape {}
+impl<S: Shape> OutShape<S> for S {}
+// A where-clause on `out`'s type rather than the result's type in the signature, so that a
+// mismatch is reported with the message above, not rustc's "expected `5`, found `3`".
+
 /// The shape of `a op b` for tensor shapes `A` and `B`: `Tensor<BroadcastOf<A, B>>`.
 pub type BroadcastOf<A, B> = <A as Broadcast<B>>::Output;
 
@@ -176,16 +188,18 @@ macro_rules! try_twins {
     )*};
     (out: $($name:ident / $try_name:ident = $op:ident;)*) => {$(
         #[doc = twin_doc!($name, " (`out` is left as it was)")]
-        pub fn $try_name<S2: Shape>(
+        pub fn $try_name<S2: Shape, SO>(
             &self,
             rhs: &Tensor<S2, E, D>,
-            out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
+            out: &mut Tensor<SO, E, D>,
         ) -> Result<()>
         where
             S: Broadcast<S2>,
+            SO: OutShape<BroadcastOf<S, S2>>,
         {
-            *out = self.try_binary(BinaryOp::$op, rhs)?;
-            Ok(())
+            out.check_in_place()?;
+            let new = self.try_binary(BinaryOp::$op, rhs)?;
+            out.assign(new.into_same_shape())
         }
     )*};
 }
@@ -220,6 +234,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         S: BroadcastInto<S2>,
     {
         check_onto(op.name(), self.dims(), rhs.dims())?;
+        self.check_in_place()?;
         let lb = rhs.layout.broadcast_to(self.dims());
         if let Some(done) = self.write_in_place(&[rhs.node()], |device, storage, la| {
             device.binary_assign(op, storage, la, &rhs.storage, &lb, None)
@@ -230,8 +245,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             .device
             .binary(op, &self.storage, &self.layout, &rhs.storage, &lb)?;
         let new = backward::record(self.with_storage(storage), op, self, rhs);
-        self.assign(new);
-        Ok(())
+        self.assign(new)
     }
 
     /// `torch.add(x, y)`, with device errors returned.
@@ -334,34 +348,28 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// x.add_out(&y, &mut result); // torch.add(x, y, out=result)
     /// assert_eq!(result.to_vec(), vec![2.0; 15]);
     /// ```
-    pub fn add_out<S2: Shape>(
-        &self,
-        rhs: &Tensor<S2, E, D>,
-        out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
-    ) where
+    pub fn add_out<S2: Shape, SO>(&self, rhs: &Tensor<S2, E, D>, out: &mut Tensor<SO, E, D>)
+    where
         S: Broadcast<S2>,
+        SO: OutShape<BroadcastOf<S, S2>>,
     {
         expect_device(self.try_add_out(rhs, out))
     }
 
     /// `torch.sub(x, y, out=result)`.
-    pub fn sub_out<S2: Shape>(
-        &self,
-        rhs: &Tensor<S2, E, D>,
-        out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
-    ) where
+    pub fn sub_out<S2: Shape, SO>(&self, rhs: &Tensor<S2, E, D>, out: &mut Tensor<SO, E, D>)
+    where
         S: Broadcast<S2>,
+        SO: OutShape<BroadcastOf<S, S2>>,
     {
         expect_device(self.try_sub_out(rhs, out))
     }
 
     /// `torch.mul(x, y, out=result)`.
-    pub fn mul_out<S2: Shape>(
-        &self,
-        rhs: &Tensor<S2, E, D>,
-        out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
-    ) where
+    pub fn mul_out<S2: Shape, SO>(&self, rhs: &Tensor<S2, E, D>, out: &mut Tensor<SO, E, D>)
+    where
         S: Broadcast<S2>,
+        SO: OutShape<BroadcastOf<S, S2>>,
     {
         expect_device(self.try_mul_out(rhs, out))
     }
@@ -403,12 +411,10 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     }
 
     /// `torch.div(x, y, out=result)`.
-    pub fn div_out<S2: Shape>(
-        &self,
-        rhs: &Tensor<S2, E, D>,
-        out: &mut Tensor<BroadcastOf<S, S2>, E, D>,
-    ) where
+    pub fn div_out<S2: Shape, SO>(&self, rhs: &Tensor<S2, E, D>, out: &mut Tensor<SO, E, D>)
+    where
         S: Broadcast<S2>,
+        SO: OutShape<BroadcastOf<S, S2>>,
     {
         expect_device(self.try_div_out(rhs, out))
     }
@@ -418,53 +424,171 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
     try_twins! { out: div_out / try_div_out = Div; }
 }
 
-// Operators: every owned/borrowed combination forwards to the method on references.
+/// The right operand of an operator has the left one's element type `E`. The operators take
+/// any right-hand element type and require this, so that a mismatch is reported with this
+/// message, and the element-type rule of the op (`NumDtype`, `FloatDtype` for `/`) is
+/// checked on the right operand, where rustc reports its message too (a bound on the left
+/// operand's type alone makes rustc give up with a bare "cannot add").
+#[diagnostic::on_unimplemented(
+    message = "the element types differ: a `{E}` tensor cannot meet a `{Self}` tensor in one op",
+    label = "convert one side first",
+    note = "typetensor never promotes implicitly (PyTorch does): cast with `.to_dtype::<{E}>()` (or `.float()`, `.double()`, `.long()`)"
+)]
+pub trait SameDtype<E: Dtype>: Dtype {
+    #[doc(hidden)]
+    fn tensor_as<S: Shape, D: Device>(t: &Tensor<S, E, D>) -> &Tensor<S, Self, D>;
+    #[doc(hidden)]
+    fn tensor_as_mut<S: Shape, D: Device>(t: &mut Tensor<S, E, D>) -> &mut Tensor<S, Self, D>;
+    #[doc(hidden)]
+    fn tensor_back<S: Shape, D: Device>(t: Tensor<S, Self, D>) -> Tensor<S, E, D>;
+}
+impl<E: Dtype> SameDtype<E> for E {
+    fn tensor_as<S: Shape, D: Device>(t: &Tensor<S, E, D>) -> &Tensor<S, E, D> {
+        t
+    }
+    fn tensor_as_mut<S: Shape, D: Device>(t: &mut Tensor<S, E, D>) -> &mut Tensor<S, E, D> {
+        t
+    }
+    fn tensor_back<S: Shape, D: Device>(t: Tensor<S, E, D>) -> Tensor<S, E, D> {
+        t
+    }
+}
+
+/// The right operand of an operator lives on the left one's device `D` (see [`SameDtype`]).
+#[diagnostic::on_unimplemented(
+    message = "the devices differ: a tensor on `{D}` cannot meet a tensor on `{Self}` in one op",
+    label = "move one side first",
+    note = "move with `.to_device(&device)` (or `.cpu()`); a tensor's device is part of its type"
+)]
+pub trait SameDevice<D: Device>: Device {
+    #[doc(hidden)]
+    fn tensor_as<S: Shape, E: Dtype>(t: &Tensor<S, E, Self>) -> &Tensor<S, E, D>;
+}
+impl<D: Device> SameDevice<D> for D {
+    fn tensor_as<S: Shape, E: Dtype>(t: &Tensor<S, E, D>) -> &Tensor<S, E, D> {
+        t
+    }
+}
+
+// Operators: every owned/borrowed combination forwards to one function on references. The
+// right operand's element type and device are parameters of their own (`E2`, `D2`), required
+// to equal the left's, so that a mismatch gets `SameDtype`'s or `SameDevice`'s message.
+fn operator<S, S2, E, E2, D, D2>(
+    op: BinaryOp,
+    lhs: &Tensor<S, E, D>,
+    rhs: &Tensor<S2, E2, D2>,
+) -> Tensor<BroadcastOf<S, S2>, E, D>
+where
+    S: Broadcast<S2>,
+    S2: Shape,
+    E: Dtype,
+    E2: SameDtype<E> + NumDtype,
+    D: Device,
+    D2: SameDevice<D>,
+{
+    let lhs = E2::tensor_as(lhs);
+    let rhs = D2::tensor_as(rhs);
+    E2::tensor_back(expect_device(lhs.try_binary(op, rhs)))
+}
+
+fn operator_assign<S, S2, E, E2, D, D2>(
+    op: BinaryOp,
+    lhs: &mut Tensor<S, E, D>,
+    rhs: &Tensor<S2, E2, D2>,
+) where
+    S: BroadcastInto<S2>,
+    S2: Shape,
+    E: Dtype,
+    E2: SameDtype<E> + NumDtype,
+    D: Device,
+    D2: SameDevice<D>,
+{
+    let rhs = D2::tensor_as(rhs);
+    expect_device(E2::tensor_as_mut(lhs).try_binary_assign(op, rhs));
+}
+
 macro_rules! tensor_operator {
     ($trait:ident, $method:ident, $assign_trait:ident, $assign:ident, $op:ident, $bound:ident) => {
-        impl<S: Shape + Broadcast<S2>, S2: Shape, E: $bound, D: Device> $trait<&Tensor<S2, E, D>>
-            for &Tensor<S, E, D>
+        impl<S, S2, E, E2, D, D2> $trait<&Tensor<S2, E2, D2>> for &Tensor<S, E, D>
+        where
+            S: Broadcast<S2>,
+            S2: Shape,
+            E: Dtype,
+            E2: SameDtype<E> + $bound,
+            D: Device,
+            D2: SameDevice<D>,
         {
             type Output = Tensor<BroadcastOf<S, S2>, E, D>;
-            fn $method(self, rhs: &Tensor<S2, E, D>) -> Self::Output {
-                expect_device(self.try_binary(BinaryOp::$op, rhs))
+            fn $method(self, rhs: &Tensor<S2, E2, D2>) -> Self::Output {
+                operator(BinaryOp::$op, self, rhs)
             }
         }
-        impl<S: Shape + Broadcast<S2>, S2: Shape, E: $bound, D: Device> $trait<Tensor<S2, E, D>>
-            for &Tensor<S, E, D>
+        impl<S, S2, E, E2, D, D2> $trait<Tensor<S2, E2, D2>> for &Tensor<S, E, D>
+        where
+            S: Broadcast<S2>,
+            S2: Shape,
+            E: Dtype,
+            E2: SameDtype<E> + $bound,
+            D: Device,
+            D2: SameDevice<D>,
         {
             type Output = Tensor<BroadcastOf<S, S2>, E, D>;
-            fn $method(self, rhs: Tensor<S2, E, D>) -> Self::Output {
-                expect_device(self.try_binary(BinaryOp::$op, &rhs))
+            fn $method(self, rhs: Tensor<S2, E2, D2>) -> Self::Output {
+                operator(BinaryOp::$op, self, &rhs)
             }
         }
-        impl<S: Shape + Broadcast<S2>, S2: Shape, E: $bound, D: Device> $trait<&Tensor<S2, E, D>>
-            for Tensor<S, E, D>
+        impl<S, S2, E, E2, D, D2> $trait<&Tensor<S2, E2, D2>> for Tensor<S, E, D>
+        where
+            S: Broadcast<S2>,
+            S2: Shape,
+            E: Dtype,
+            E2: SameDtype<E> + $bound,
+            D: Device,
+            D2: SameDevice<D>,
         {
             type Output = Tensor<BroadcastOf<S, S2>, E, D>;
-            fn $method(self, rhs: &Tensor<S2, E, D>) -> Self::Output {
-                expect_device(self.try_binary(BinaryOp::$op, rhs))
+            fn $method(self, rhs: &Tensor<S2, E2, D2>) -> Self::Output {
+                operator(BinaryOp::$op, &self, rhs)
             }
         }
-        impl<S: Shape + Broadcast<S2>, S2: Shape, E: $bound, D: Device> $trait<Tensor<S2, E, D>>
-            for Tensor<S, E, D>
+        impl<S, S2, E, E2, D, D2> $trait<Tensor<S2, E2, D2>> for Tensor<S, E, D>
+        where
+            S: Broadcast<S2>,
+            S2: Shape,
+            E: Dtype,
+            E2: SameDtype<E> + $bound,
+            D: Device,
+            D2: SameDevice<D>,
         {
             type Output = Tensor<BroadcastOf<S, S2>, E, D>;
-            fn $method(self, rhs: Tensor<S2, E, D>) -> Self::Output {
-                expect_device(self.try_binary(BinaryOp::$op, &rhs))
+            fn $method(self, rhs: Tensor<S2, E2, D2>) -> Self::Output {
+                operator(BinaryOp::$op, &self, &rhs)
             }
         }
-        impl<S: Shape + BroadcastInto<S2>, S2: Shape, E: $bound, D: Device>
-            $assign_trait<&Tensor<S2, E, D>> for Tensor<S, E, D>
+        impl<S, S2, E, E2, D, D2> $assign_trait<&Tensor<S2, E2, D2>> for Tensor<S, E, D>
+        where
+            S: BroadcastInto<S2>,
+            S2: Shape,
+            E: Dtype,
+            E2: SameDtype<E> + $bound,
+            D: Device,
+            D2: SameDevice<D>,
         {
-            fn $assign(&mut self, rhs: &Tensor<S2, E, D>) {
-                expect_device(self.try_binary_assign(BinaryOp::$op, rhs));
+            fn $assign(&mut self, rhs: &Tensor<S2, E2, D2>) {
+                operator_assign(BinaryOp::$op, self, rhs);
             }
         }
-        impl<S: Shape + BroadcastInto<S2>, S2: Shape, E: $bound, D: Device>
-            $assign_trait<Tensor<S2, E, D>> for Tensor<S, E, D>
+        impl<S, S2, E, E2, D, D2> $assign_trait<Tensor<S2, E2, D2>> for Tensor<S, E, D>
+        where
+            S: BroadcastInto<S2>,
+            S2: Shape,
+            E: Dtype,
+            E2: SameDtype<E> + $bound,
+            D: Device,
+            D2: SameDevice<D>,
         {
-            fn $assign(&mut self, rhs: Tensor<S2, E, D>) {
-                expect_device(self.try_binary_assign(BinaryOp::$op, &rhs));
+            fn $assign(&mut self, rhs: Tensor<S2, E2, D2>) {
+                operator_assign(BinaryOp::$op, self, &rhs);
             }
         }
     };

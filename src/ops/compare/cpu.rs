@@ -18,14 +18,14 @@ impl CompareKernel for Cpu {
         b: &Vec<E>,
         lb: &Layout,
     ) -> Result<Vec<bool>> {
-        Ok(match op {
+        match op {
             CmpOp::Eq => zip_map(a, la, b, lb, |x, y| x == y),
             CmpOp::Ne => zip_map(a, la, b, lb, |x, y| x != y),
             CmpOp::Lt => zip_map(a, la, b, lb, |x, y| x < y),
             CmpOp::Le => zip_map(a, la, b, lb, |x, y| x <= y),
             CmpOp::Gt => zip_map(a, la, b, lb, |x, y| x > y),
             CmpOp::Ge => zip_map(a, la, b, lb, |x, y| x >= y),
-        })
+        }
     }
 
     fn select<E: Dtype>(
@@ -39,13 +39,13 @@ impl CompareKernel for Cpu {
     ) -> Result<Vec<E>> {
         // A dense mask choosing between dense runs and broadcast scalars (`masked_fill`,
         // `where_`): one branch-free loop per combination.
-        let c = dense(cond, lc);
-        Ok(match (elems(a, la), elems(b, lb)) {
+        let c = dense(cond, lc)?;
+        match (elems(a, la)?, elems(b, lb)?) {
             (Elems::Dense(x), Elems::Dense(y)) => zip3_new(&c, &x, &y, pick),
             (Elems::Dense(x), Elems::Scalar(y)) => zip_new(&c, &x, move |c, x| pick(c, x, y)),
             (Elems::Scalar(x), Elems::Dense(y)) => zip_new(&c, &y, move |c, y| pick(c, x, y)),
             (Elems::Scalar(x), Elems::Scalar(y)) => map_new(&c, move |c| pick(c, x, y)),
-        })
+        }
     }
 }
 

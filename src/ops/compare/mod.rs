@@ -215,8 +215,9 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
+        self.check_in_place()?;
         let new = self.try_masked_fill(mask, value)?;
-        self.assign(new);
+        self.assign(new)?;
         Ok(self)
     }
 

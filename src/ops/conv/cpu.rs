@@ -2,7 +2,7 @@
 //! products between them are matrixmultiply's, through the CPU's `MatMulKernel`.
 use crate::Result;
 use crate::device::Cpu;
-use crate::device::cpu::dense;
+use crate::device::cpu::{dense, try_filled, try_vec};
 use crate::dtype::FloatDtype;
 use crate::error::Error;
 use crate::layout::Layout;
@@ -40,7 +40,7 @@ impl ConvKernel for Cpu {
         win.check_input(l, "unfold")?;
         let total = win.col_rows() * win.col_cols();
         if total == 0 || l.numel() == 0 {
-            return Ok(vec![E::zero(); total]);
+            return try_filled(total, E::zero());
         }
         let s = l.strides();
         let (s0, s1, s2, s3) = (s[0], s[1], s[2], s[3]);
@@ -55,7 +55,7 @@ impl ConvKernel for Cpu {
         }
         // Appended in order, each entry once (zeros where the window lies in the padding):
         // no separate zeroing pass over the (often large) matrix.
-        let mut out = Vec::with_capacity(total);
+        let mut out = try_vec(total)?;
         let zero = E::zero();
         let ow = win.ow;
         for c in 0..win.c {
@@ -97,9 +97,9 @@ impl ConvKernel for Cpu {
                 want[0], want[1]
             )));
         }
-        let cols = dense(cols, l);
+        let cols = dense(cols, l)?;
         let ncols = win.col_cols();
-        let mut out = vec![E::zero(); win.input_dims().numel()];
+        let mut out = try_filled(win.input_dims().numel(), E::zero())?;
         let (h, w, oh, ow) = (win.h, win.w, win.oh, win.ow);
         // Rows in order (the order of additions the CUDA kernel reproduces), then sample and
         // output row; within a row only the outputs whose input lies inside the image.
@@ -151,7 +151,7 @@ impl ConvKernel for Cpu {
         }
         let (oc, n, len) = (d[0], d[1], d[2]);
         let bias = match bias {
-            Some((b, lb)) if lb.dims() == Dims::from_array([oc]) => Some(dense(b, lb)),
+            Some((b, lb)) if lb.dims() == Dims::from_array([oc]) => Some(dense(b, lb)?),
             Some((_, lb)) => {
                 return Err(Error::Device(format!(
                     "conv_output: a bias of {oc} channels must be [{oc}], got {lb:?}"
@@ -159,8 +159,8 @@ impl ConvKernel for Cpu {
             }
             None => None,
         };
-        let y = dense(y, ly);
-        let mut out = Vec::with_capacity(y.len());
+        let y = dense(y, ly)?;
+        let mut out = try_vec(y.len())?;
         for b in 0..n {
             for c in 0..oc {
                 let src = &y[(c * n + b) * len..][..len];

@@ -435,3 +435,71 @@ fn a_run_time_batch_passes_through() {
     let z: Tensor<Rank3<DYN, 3, 6>, f64> = s.conv1d(&w1, None);
     assert_eq!(z.shape(), [5, 3, 6]);
 }
+
+#[test]
+fn try_twins_return_what_the_plain_forms_return() {
+    use crate::ops::pool::PoolOpts;
+    manual_seed(15);
+    let x = Tensor::<Rank4<2, 2, 6, 6>, f64>::randn();
+    let w = Tensor::<Rank4<4, 2, 3, 3>, f64>::randn();
+    let b = Tensor::<Rank1<4>, f64>::randn();
+    let same = |what: &str, a: Vec<f64>, b: Vec<f64>| assert_eq!(a, b, "{what}");
+    same(
+        "try_conv2d",
+        x.try_conv2d(&w, Some(&b)).unwrap().to_vec(),
+        x.conv2d(&w, Some(&b)).to_vec(),
+    );
+    let o = ConvOpts::<2, 1>;
+    same(
+        "try_conv2d_with",
+        x.try_conv2d_with(&w, None, o).unwrap().to_vec(),
+        x.conv2d_with(&w, None, o).to_vec(),
+    );
+    let s = Tensor::<Rank3<2, 2, 9>, f64>::randn();
+    let w1 = Tensor::<Rank3<3, 2, 3>, f64>::randn();
+    same(
+        "try_conv1d",
+        s.try_conv1d(&w1, None).unwrap().to_vec(),
+        s.conv1d(&w1, None).to_vec(),
+    );
+    same(
+        "try_conv1d_with",
+        s.try_conv1d_with(&w1, None, o).unwrap().to_vec(),
+        s.conv1d_with(&w1, None, o).to_vec(),
+    );
+    same(
+        "try_max_pool2d",
+        x.try_max_pool2d::<2>().unwrap().to_vec(),
+        x.max_pool2d::<2>().to_vec(),
+    );
+    let p = PoolOpts::<3, 2, 1>;
+    same(
+        "try_max_pool2d_with",
+        x.try_max_pool2d_with(p).unwrap().to_vec(),
+        x.max_pool2d_with(p).to_vec(),
+    );
+    let (v, i) = x.try_max_pool2d_with_indices(p).unwrap();
+    let (pv, pi) = x.max_pool2d_with_indices(p);
+    same("try_max_pool2d_with_indices", v.to_vec(), pv.to_vec());
+    assert_eq!(i.to_vec(), pi.to_vec());
+    same(
+        "try_avg_pool2d",
+        x.try_avg_pool2d::<2>().unwrap().to_vec(),
+        x.avg_pool2d::<2>().to_vec(),
+    );
+    same(
+        "try_avg_pool2d_with",
+        x.try_avg_pool2d_with(p).unwrap().to_vec(),
+        x.avg_pool2d_with(p).to_vec(),
+    );
+    same(
+        "try_adaptive_avg_pool2d",
+        x.try_adaptive_avg_pool2d::<3, 2>().unwrap().to_vec(),
+        x.adaptive_avg_pool2d::<3, 2>().to_vec(),
+    );
+    same(
+        "try_flatten_from",
+        x.try_flatten_from::<1>().unwrap().to_vec(),
+        x.flatten_from::<1>().to_vec(),
+    );
+}

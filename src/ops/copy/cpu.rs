@@ -10,10 +10,10 @@ use super::CopyKernel;
 
 impl CopyKernel for Cpu {
     fn contiguous<E: Dtype>(&self, x: &Vec<E>, l: &Layout) -> Result<Vec<E>> {
-        Ok(gather(x, l))
+        gather(x, l)
     }
 
     fn cast<E: CastTo<F>, F: Dtype>(&self, x: &Vec<E>, l: &Layout) -> Result<Vec<F>> {
-        Ok(map(x, l, E::cast))
+        map(x, l, E::cast)
     }
 }

@@ -96,11 +96,12 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         S: BroadcastInto<S2>,
     {
         crate::shape::check_onto("copy_", self.dims(), src.dims())?;
+        self.check_in_place()?;
         let layout = src.layout.broadcast_to(self.dims());
         let new = self.with_storage(self.device.contiguous(&src.storage, &layout)?);
         let src_dims = src.dims();
         let new = new.record1("CopyBackwards", src, move |g| E::grad_sum_to(g, src_dims));
-        self.assign(new);
+        self.assign(new)?;
         Ok(self)
     }
 

@@ -2,7 +2,7 @@
 //! `index_select`'s is added back at the selected indices.
 use crate::autograd::Raw;
 use crate::device::Device;
-use crate::dtype::Dtype;
+use crate::dtype::{Dtype, NumDtype};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -42,5 +42,42 @@ pub(crate) fn record_index_select<S: Shape, SO: Shape, E: Dtype, D: Device>(
     let dims = x.dims();
     out.record1("IndexSelectBackward0", x, move |g| {
         E::grad_index_add(g, dims, axis, &idx)
+    })
+}
+
+/// Records `out = x.gather(axis, idx)`: the gradient is zeros of `x`'s dims with `g`
+/// scattered back (added) at the gathered positions.
+pub(crate) fn record_gather<S: Shape, SO: Shape, E: Dtype, D: Device>(
+    out: Tensor<SO, E, D>,
+    x: &Tensor<S, E, D>,
+    axis: usize,
+    idx: Raw<i64, D>,
+) -> Tensor<SO, E, D> {
+    let dims = x.dims();
+    out.record1("GatherBackward0", x, move |g| {
+        E::grad_scatter_add(g, dims, axis, &idx)
+    })
+}
+
+/// Records `out = x.scatter_add(axis, idx, src)`: `x`'s gradient is `g`, `src`'s is `g`
+/// gathered at the scattered positions.
+pub(crate) fn record_scatter_add<S: Shape, SI: Shape, E: NumDtype, D: Device>(
+    out: Tensor<S, E, D>,
+    x: &Tensor<S, E, D>,
+    src: &Tensor<SI, E, D>,
+    axis: usize,
+    idx: Raw<i64, D>,
+) -> Tensor<S, E, D> {
+    let src_dims = src.dims();
+    out.record2("ScatterAddBackward0", x, src, move |g, need_x, need_src| {
+        let gs = if need_src {
+            let s = g
+                .device
+                .gather(&g.storage, &g.layout, axis, &idx.storage, &idx.layout)?;
+            Some(Raw::new(s, src_dims, g.device.clone()))
+        } else {
+            None
+        };
+        Ok((need_x.then(|| g.clone()), gs))
     })
 }

@@ -1,9 +1,11 @@
-//! Indexing: `narrow` and `slice_from` (the lesson's `x[1:, 1:]`), `cat`, `index_select`.
+//! Indexing: `narrow` and `slice_from` (the lesson's `x[1:, 1:]`), `cat`, `index_select`,
+//! `gather` and `scatter_add`.
 //!
 //! Slices and `cat` need arithmetic on dimensions (an end past the size, the sum of two
 //! sizes), done by typenum inside the rules so that `cargo check` reports a bad offset.
-//! That covers concrete sizes in typenum's map (0..=1024, powers of two, powers of ten…);
-//! `index_select` checks its run-time indices and returns `Err` for one out of range.
+//! That covers the sizes listed in ui-tests/README.md; a run-time ([`DYN`](crate::DYN))
+//! dimension is checked when the op runs. `index_select`, `gather` and `scatter_add` check
+//! their run-time indices and return `Err` for one out of range.
 
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
@@ -18,7 +20,7 @@ use crate::shape::{Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
 mod backward;
-mod cpu;
+pub(crate) mod cpu;
 #[cfg(test)]
 mod tests;
 
@@ -67,6 +69,34 @@ pub trait IndexKernel: DeviceStorage {
         self.index_select(x, l, 0, &idx, &lidx)
     }
 
+    /// `x.gather(axis, idx)` into new contiguous storage of `idx`'s dims: element `c` of the
+    /// result is `x`'s element at `c` with coordinate `axis` replaced by `idx[c]`. `idx` has
+    /// `x`'s rank and sizes at most `x`'s outside `axis`. An index outside
+    /// `0..x.dims[axis]` is an `Err`.
+    fn gather<E: Dtype>(
+        &self,
+        x: &Self::Storage<E>,
+        l: &Layout,
+        axis: usize,
+        idx: &Self::Storage<i64>,
+        lidx: &Layout,
+    ) -> Result<Self::Storage<E>>;
+
+    /// `x.scatter_add(axis, idx, src)` into new contiguous storage of `x`'s dims: `x` with
+    /// `src[c]` added at `c` with coordinate `axis` replaced by `idx[c]`, for every `c` of
+    /// `idx` (which `src` has the dims of). An index outside `0..x.dims[axis]` is an `Err`.
+    #[allow(clippy::too_many_arguments)]
+    fn scatter_add<E: NumDtype>(
+        &self,
+        x: &Self::Storage<E>,
+        l: &Layout,
+        axis: usize,
+        idx: &Self::Storage<i64>,
+        lidx: &Layout,
+        src: &Self::Storage<E>,
+        lsrc: &Layout,
+    ) -> Result<Self::Storage<E>>;
+
     /// `a` followed by `b` along `axis` (all other dims equal), into new contiguous storage.
     fn cat<E: Dtype>(
         &self,
@@ -86,7 +116,7 @@ pub type TnAt<S, const AX: usize> = <<S as DimAt<AX>>::Dim as SpecDim>::Tn;
     message = "cannot take {LEN} entries from index {START} of dimension {AX} of `{Self}`",
     label = "the range runs past the end of dimension {AX}",
     note = "narrow::<AX, START, LEN>() needs START + LEN <= the size of dimension AX",
-    note = "the check runs at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+    note = "`cargo check` computes with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for a generic size, or one outside them, make the dimension run-time first (`to_dyn::<AX>()`): the range is then checked when it runs"
 )]
 pub trait Narrow<const AX: usize, const START: usize, const LEN: usize>: Shape {
     /// The narrowed shape.
@@ -110,8 +140,8 @@ where
 #[diagnostic::on_unimplemented(
     message = "cannot slice dimension {AX} of `{Self}` from index {START}",
     label = "the start is past the end of dimension {AX}",
-    note = "slice_from::<AX, START>() needs START <= the size of dimension AX",
-    note = "the check runs at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+    note = "slice_from::<AX, START>() needs START <= the size of dimension AX, and the size left must be one `cargo check` can compute",
+    note = "`cargo check` computes with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for a generic size, or one outside them, make the dimension run-time first (`to_dyn::<AX>()`): the result is then a run-time size"
 )]
 pub trait SliceFrom<const AX: usize, const START: usize>: Shape {
     /// The sliced shape.
@@ -137,8 +167,8 @@ where
 /// Shapes that concatenate along `AX`, and the result.
 #[diagnostic::on_unimplemented(
     message = "cannot concatenate `{Self}` and `{R}` along dimension {AX}",
-    label = "the shapes must match in every dimension but {AX}, and the joined size must be in typenum's map",
-    note = "the sum of the two sizes is computed at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten)"
+    label = "the shapes must match in every dimension but {AX}, and the joined size must be one `cargo check` can compute",
+    note = "`cargo check` computes with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for a generic size, or a sum outside them, make the joined dimension run-time first (`to_dyn::<AX>()`): the result is then a run-time size"
 )]
 pub trait Cat<R: Shape, const AX: usize>: Shape {
     /// The concatenated shape.
@@ -176,7 +206,7 @@ cat_impl!(Rank4 [A, B, C, D], axis 1 joins B: [A, K, C, D]);
 cat_impl!(Rank4 [A, B, C, D], axis 2 joins C: [A, B, K, D]);
 cat_impl!(Rank4 [A, B, C, D], axis 3 joins D: [A, B, C, K]);
 
-// Unusable second impls (see `ShapeProbe`): a size outside typenum's map is then reported with
+// Unusable second impls (see `ShapeProbe`): a size outside the table is then reported with
 // the rule's own message instead of typenum's `Const<2000>: ToUInt`.
 #[diagnostic::do_not_recommend]
 impl<const AX: usize, const START: usize, const LEN: usize> Narrow<AX, START, LEN> for ShapeProbe {
@@ -190,6 +220,20 @@ impl<const AX: usize, const START: usize> SliceFrom<AX, START> for ShapeProbe {
 impl<R: Shape, const AX: usize> Cat<R, AX> for ShapeProbe {
     type Out = ShapeProbe;
 }
+// And one per rank on the other side: with a single impl per (rank, axis) rustc would unify
+// the operand with it and report "expected `3`, found `4`" without naming `cat`.
+macro_rules! cat_probe {
+    ($rank:ident [$($d:ident),+]) => {
+        #[diagnostic::do_not_recommend]
+        impl<$(const $d: usize,)+ const AX: usize> Cat<ShapeProbe, AX> for $rank<$($d),+> {
+            type Out = ShapeProbe;
+        }
+    };
+}
+cat_probe!(Rank1[A]);
+cat_probe!(Rank2[A, B]);
+cat_probe!(Rank3[A, B, C]);
+cat_probe!(Rank4[A, B, C, D]);
 
 /// Checks at run time that `len` entries from `start` fit dimension `ax` (the rules check
 /// static sizes at compile time; a [`DYN`](crate::DYN) size is only known here).
@@ -357,5 +401,134 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         let layout = Layout::contiguous(Dims::new(&dims).unwrap_or(self.dims()));
         let out = Tensor::from_storage(storage, shape_of(&layout), self.device.clone());
         Ok(backward::record_index_select(out, self, AX, idx.raw()))
+    }
+}
+
+/// An index tensor of shape `I` fits `gather`/`scatter_add` along `AX` of this shape: the
+/// same rank, and the same size in every dimension but `AX` (where it may have any size).
+/// PyTorch only asks the index's other sizes to be at most the input's; typetensor asks
+/// them to be equal, which the types can state without arithmetic (so a batch dimension
+/// passes through by being the same parameter in both shapes).
+#[diagnostic::on_unimplemented(
+    message = "cannot index dimension {AX} of a `{Self}` tensor with an index of shape `{I}`",
+    label = "the index must have the input's rank and its sizes outside dimension {AX}",
+    note = "`gather::<AX>`/`scatter_add::<AX>` need an `i64` index shaped like the input except along AX (PyTorch's rule, with the other sizes equal rather than at most)"
+)]
+pub trait GatherIndex<const AX: usize, I: Shape>: Shape {}
+
+// One impl per rank and axis: the index's other dims are the input's own parameters.
+macro_rules! gather_rule {
+    ($rank:ident [$($d:ident),+], axis $ax:literal: [$($i:ident),+]) => {
+        #[diagnostic::do_not_recommend]
+        impl<$(const $d: usize,)+ const K: usize> GatherIndex<$ax, $rank<$($i),+>> for $rank<$($d),+> {}
+    };
+}
+gather_rule!(Rank1 [A], axis 0: [K]);
+gather_rule!(Rank2 [A, B], axis 0: [K, B]);
+gather_rule!(Rank2 [A, B], axis 1: [A, K]);
+gather_rule!(Rank3 [A, B, C], axis 0: [K, B, C]);
+gather_rule!(Rank3 [A, B, C], axis 1: [A, K, C]);
+gather_rule!(Rank3 [A, B, C], axis 2: [A, B, K]);
+gather_rule!(Rank4 [A, B, C, D], axis 0: [K, B, C, D]);
+gather_rule!(Rank4 [A, B, C, D], axis 1: [A, K, C, D]);
+gather_rule!(Rank4 [A, B, C, D], axis 2: [A, B, K, D]);
+gather_rule!(Rank4 [A, B, C, D], axis 3: [A, B, C, K]);
+// The unusable second impl (see `ShapeProbe`), so a mismatch is reported with the rule's
+// message naming both shapes.
+#[diagnostic::do_not_recommend]
+impl<S: Shape, const AX: usize> GatherIndex<AX, ShapeProbe> for S {}
+
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
+    /// `x.gather(AX, index)`: along dimension `AX`, the entries `index` names; elsewhere
+    /// the index's own position. For a `Rank2` and `AX = 1`: `out[i][j] = x[i][index[i][j]]`.
+    /// The result has the index's shape. Panics on an index outside the dimension; see
+    /// [`try_gather`](Self::try_gather).
+    ///
+    /// ```
+    /// use typetensor::tensor;
+    /// let x = tensor([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// let picked = x.gather::<1, _>(&tensor([[1i64, 1], [0, 1]])); // x.gather(1, index)
+    /// assert_eq!(picked.to_vec(), vec![2.0, 2.0, 3.0, 4.0]);
+    /// assert!(x.try_gather::<1, _>(&tensor([[2i64, 0], [0, 0]])).is_err());
+    /// ```
+    pub fn gather<const AX: usize, I: Shape>(&self, index: &Tensor<I, i64, D>) -> Tensor<I, E, D>
+    where
+        S: GatherIndex<AX, I>,
+    {
+        expect_device(self.try_gather::<AX, I>(index))
+    }
+
+    /// [`gather`](Self::gather), with an index outside `0..size` (and device errors)
+    /// returned as `Err`.
+    pub fn try_gather<const AX: usize, I: Shape>(
+        &self,
+        index: &Tensor<I, i64, D>,
+    ) -> Result<Tensor<I, E, D>>
+    where
+        S: GatherIndex<AX, I>,
+    {
+        let storage = self.device.gather(
+            &self.storage,
+            &self.layout,
+            AX,
+            &index.storage,
+            &index.layout,
+        )?;
+        let out = Tensor::from_storage(storage, index.shape, self.device.clone());
+        Ok(backward::record_gather(out, self, AX, index.raw()))
+    }
+}
+
+impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
+    /// `x.scatter_add(AX, index, src)`: a copy of `x` with each element of `src` added at
+    /// the position `index` names along dimension `AX` (its own position elsewhere);
+    /// repeated indices accumulate. `index` and `src` have the same shape. Panics on an index
+    /// outside the dimension; see [`try_scatter_add`](Self::try_scatter_add).
+    ///
+    /// ```
+    /// use typetensor::{tensor, Rank1, Tensor};
+    /// let counts = Tensor::<Rank1<3>>::zeros();
+    /// let ones = Tensor::<Rank1<4>>::ones();
+    /// let c = counts.scatter_add::<0, _>(&tensor([0i64, 2, 2, 1]), &ones); // scatter_add(0, idx, src)
+    /// assert_eq!(c.to_vec(), vec![1.0, 1.0, 2.0]);
+    /// ```
+    pub fn scatter_add<const AX: usize, I: Shape>(
+        &self,
+        index: &Tensor<I, i64, D>,
+        src: &Tensor<I, E, D>,
+    ) -> Self
+    where
+        S: GatherIndex<AX, I>,
+    {
+        expect_device(self.try_scatter_add::<AX, I>(index, src))
+    }
+
+    /// [`scatter_add`](Self::scatter_add), with an index outside `0..size` (and device
+    /// errors) returned as `Err`.
+    pub fn try_scatter_add<const AX: usize, I: Shape>(
+        &self,
+        index: &Tensor<I, i64, D>,
+        src: &Tensor<I, E, D>,
+    ) -> Result<Self>
+    where
+        S: GatherIndex<AX, I>,
+    {
+        let storage = self.device.scatter_add(
+            &self.storage,
+            &self.layout,
+            AX,
+            &index.storage,
+            &index.layout,
+            &src.storage,
+            &src.layout,
+        )?;
+        let out = self.with_storage(storage);
+        Ok(backward::record_scatter_add(
+            out,
+            self,
+            src,
+            AX,
+            index.raw(),
+        ))
     }
 }

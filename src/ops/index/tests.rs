@@ -4,7 +4,9 @@
 use proptest::prelude::*;
 
 use crate::error::Error;
-use crate::ops::test_support::{cfg, check_moved, moved_vals, ravel, transpose_ref, unravel};
+use crate::ops::test_support::{
+    cfg, check, check_moved, moved_vals, ravel, transpose_ref, unravel,
+};
 use crate::{Rank1, Rank2, Rank3, Tensor, tensor};
 
 /// Entries `pick` of dimension `axis`, by plain index arithmetic: narrow is
@@ -299,4 +301,92 @@ fn index_select_errors_name_index_and_size() {
     // ... but selecting along the other axis of an empty tensor is fine.
     let ok: Tensor<Rank2<0, 2>> = empty.index_select::<1, 2>(&tensor([2i64, 0])).unwrap();
     assert!(ok.to_vec().is_empty());
+}
+
+/// `gather` along each axis of a `Rank3<2, 3, 4>` against the definition, written out.
+fn gather_ref(x: &[f32], idx: &[i64], axis: usize, idims: [usize; 3]) -> Vec<f32> {
+    let xd = [2, 3, 4];
+    (0..idx.len())
+        .map(|i| {
+            let mut c = unravel(i, &idims);
+            c[axis] = idx[i] as usize;
+            x[(c[0] * xd[1] + c[1]) * xd[2] + c[2]]
+        })
+        .collect()
+}
+
+fn scatter_add_ref(
+    x: &[f32],
+    idx: &[i64],
+    src: &[f32],
+    axis: usize,
+    idims: [usize; 3],
+) -> Vec<f32> {
+    let xd = [2, 3, 4];
+    let mut out = x.to_vec();
+    for i in 0..idx.len() {
+        let mut c = unravel(i, &idims);
+        c[axis] = idx[i] as usize;
+        out[(c[0] * xd[1] + c[1]) * xd[2] + c[2]] += src[i];
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(cfg(48))]
+
+    #[test]
+    fn gather_and_scatter_add_along_every_axis(
+        x in prop::collection::vec(-10.0f32..10.0, 24),
+        // Five entries along the axis, each in range for the axis (taken modulo its size).
+        raw in prop::collection::vec(0i64..1000, 60),
+        src in prop::collection::vec(-4i32..4, 60),
+    ) {
+        let xt = Tensor::<Rank3<2, 3, 4>>::from_vec(x.clone()).unwrap();
+        let src: Vec<f32> = src.into_iter().map(|v| v as f32).collect();
+        // Axis 0: index [5, 3, 4].
+        let i0: Vec<i64> = raw[..60].iter().map(|v| v % 2).collect();
+        let it0 = Tensor::<Rank3<5, 3, 4>, i64>::from_vec(i0.clone()).unwrap();
+        let s0 = Tensor::<Rank3<5, 3, 4>>::from_vec(src[..60].to_vec()).unwrap();
+        check("gather axis 0", &xt.gather::<0, _>(&it0).to_vec(), &gather_ref(&x, &i0, 0, [5, 3, 4]))?;
+        check(
+            "scatter_add axis 0",
+            &xt.scatter_add::<0, _>(&it0, &s0).to_vec(),
+            &scatter_add_ref(&x, &i0, &src[..60], 0, [5, 3, 4]),
+        )?;
+        // Axis 1: index [2, 5, 4].
+        let i1: Vec<i64> = raw[..40].iter().map(|v| v % 3).collect();
+        let it1 = Tensor::<Rank3<2, 5, 4>, i64>::from_vec(i1.clone()).unwrap();
+        let s1 = Tensor::<Rank3<2, 5, 4>>::from_vec(src[..40].to_vec()).unwrap();
+        check("gather axis 1", &xt.gather::<1, _>(&it1).to_vec(), &gather_ref(&x, &i1, 1, [2, 5, 4]))?;
+        check(
+            "scatter_add axis 1",
+            &xt.scatter_add::<1, _>(&it1, &s1).to_vec(),
+            &scatter_add_ref(&x, &i1, &src[..40], 1, [2, 5, 4]),
+        )?;
+        // Axis 2 of a transposed input (strided reads): index [2, 3, 5].
+        let i2: Vec<i64> = raw[..30].iter().map(|v| v % 4).collect();
+        let it2 = Tensor::<Rank3<2, 3, 5>, i64>::from_vec(i2.clone()).unwrap();
+        let xt_t = xt.transpose::<0, 2>().contiguous().transpose::<0, 2>();
+        check("gather axis 2", &xt_t.gather::<2, _>(&it2).to_vec(), &gather_ref(&x, &i2, 2, [2, 3, 5]))?;
+    }
+}
+
+#[test]
+fn gather_and_scatter_add_refuse_indices_out_of_range() {
+    let x = tensor([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    for bad in [-1i64, 3, i64::MAX, i64::MIN] {
+        let idx = tensor([[0i64], [bad]]);
+        match x.try_gather::<1, _>(&idx) {
+            Err(Error::IndexOutOfRange { index, size }) => assert_eq!((index, size), (bad, 3)),
+            other => panic!("gather index {bad}: {other:?}"),
+        }
+        let src = tensor([[1.0f32], [1.0]]);
+        assert!(matches!(
+            x.try_scatter_add::<1, _>(&idx, &src),
+            Err(Error::IndexOutOfRange { .. })
+        ));
+    }
+    let picked: Tensor<Rank2<2, 1>> = x.gather::<1, _>(&tensor([[2i64], [0]]));
+    assert_eq!(picked.to_vec(), vec![3.0, 4.0]);
 }

@@ -211,7 +211,7 @@ impl MatMulKernel for Cpu {
         let total = batch * m * n;
         // Not zeroed: each product writes its whole block (beta = 0), so the output is
         // written once rather than cleared and then written.
-        let mut out: Vec<E> = Vec::with_capacity(total);
+        let mut out: Vec<E> = crate::device::cpu::try_vec(total)?;
         let (sa, sb) = (la.strides(), lb.strides());
         // Walk the batch dims as an odometer, tracking each operand's base offset.
         let mut idx = [0usize; crate::shape::MAX_RANK];

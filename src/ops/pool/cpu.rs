@@ -3,7 +3,7 @@
 //! gradients added in output order.
 use crate::Result;
 use crate::device::Cpu;
-use crate::device::cpu::dense;
+use crate::device::cpu::{dense, try_filled, try_vec};
 use crate::dtype::FloatDtype;
 use crate::error::Error;
 use crate::layout::Layout;
@@ -92,7 +92,7 @@ fn output_operand<'a, T: Copy>(
             win.output_dims(win.c)
         )));
     }
-    Ok(dense(data, l))
+    dense(data, l)
 }
 
 impl PoolKernel for Cpu {
@@ -104,7 +104,7 @@ impl PoolKernel for Cpu {
     ) -> Result<(Vec<E>, Vec<i64>)> {
         let p = Planes::new(l, win, x.len(), "max_pool2d")?;
         let total = win.output_dims(win.c).numel();
-        let (mut vals, mut idx) = (Vec::with_capacity(total), Vec::with_capacity(total));
+        let (mut vals, mut idx) = (try_vec(total)?, try_vec(total)?);
         let (sy, sx) = (p.s[2], p.s[3]);
         // The taps of every output row, the outputs of every column tap, and each output
         // column's first in-image column, once.
@@ -121,7 +121,7 @@ impl PoolKernel for Cpu {
             })
             .collect();
         if let Some(out) = max_pool_2x2(x, &p, win) {
-            return Ok(out);
+            return out;
         }
         // One output row at a time, tap by tap in row-major order (so each output sees its
         // window in PyTorch's order), over the row's outputs: long, branch-free inner loops.
@@ -172,7 +172,7 @@ impl PoolKernel for Cpu {
         let idx = output_operand(idx, lidx, win, "max_pool2d_backward")?;
         let hw = win.h * win.w;
         let per_plane = win.oh * win.ow;
-        let mut dx = vec![E::zero(); win.input_dims().numel()];
+        let mut dx = try_filled(win.input_dims().numel(), E::zero())?;
         for (o, (&gv, &k)) in g.iter().zip(idx.iter()).enumerate() {
             let plane = o / per_plane.max(1);
             match usize::try_from(k) {
@@ -196,7 +196,7 @@ impl PoolKernel for Cpu {
         kind: AvgKind,
     ) -> Result<Vec<E>> {
         let p = Planes::new(l, win, x.len(), "avg_pool2d")?;
-        let mut out = Vec::with_capacity(win.output_dims(win.c).numel());
+        let mut out = try_vec(win.output_dims(win.c).numel())?;
         let (sy, sx) = (p.s[2], p.s[3]);
         for plane in 0..win.n * win.c {
             let base = p.base(plane);
@@ -226,7 +226,7 @@ impl PoolKernel for Cpu {
     ) -> Result<Vec<E>> {
         let g = output_operand(g, lg, win, "avg_pool2d_backward")?;
         let hw = win.h * win.w;
-        let mut dx = vec![E::zero(); win.input_dims().numel()];
+        let mut dx = try_filled(win.input_dims().numel(), E::zero())?;
         let mut o = 0;
         for plane in 0..win.n * win.c {
             for oy in 0..win.oh {
@@ -250,13 +250,20 @@ impl PoolKernel for Cpu {
 /// unit stride, with its four taps written out (the general loop's bookkeeping costs more
 /// than the comparisons here); `None` for any other window. The same picks as the general
 /// loop: taps in row-major order, `v > best || isnan(v)`.
-fn max_pool_2x2<E: FloatDtype>(x: &[E], p: &Planes, win: &Window2d) -> Option<(Vec<E>, Vec<i64>)> {
+fn max_pool_2x2<E: FloatDtype>(
+    x: &[E],
+    p: &Planes,
+    win: &Window2d,
+) -> Option<Result<(Vec<E>, Vec<i64>)>> {
     let square = [win.kh, win.kw, win.sh, win.sw] == [2, 2, 2, 2];
     if !square || [win.ph, win.pw] != [0, 0] || [win.dh, win.dw] != [1, 1] || p.s[3] != 1 {
         return None;
     }
     let total = win.output_dims(win.c).numel();
-    let (mut vals, mut idx) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    let (mut vals, mut idx) = match (try_vec(total), try_vec(total)) {
+        (Ok(v), Ok(i)) => (v, i),
+        (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+    };
     for plane in 0..win.n * win.c {
         let base = p.base(plane);
         for oy in 0..win.oh {
@@ -283,7 +290,7 @@ fn max_pool_2x2<E: FloatDtype>(x: &[E], p: &Planes, win: &Window2d) -> Option<(V
             }
         }
     }
-    Some((vals, idx))
+    Some(Ok((vals, idx)))
 }
 
 /// The input rows and columns an average pool's output `(oy, ox)` reads (padding left out).

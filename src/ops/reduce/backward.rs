@@ -1,10 +1,12 @@
 //! Gradients of reductions: a sum's gradient is repeated over the reduced elements, a
 //! mean's also divided by their count, and a max/min's shared evenly among the elements
 //! equal to the extreme (PyTorch's rule for `max()` and `amax`).
+use std::any::Any;
+
 use crate::Result;
 use crate::autograd::Raw;
 use crate::device::Device;
-use crate::dtype::NumDtype;
+use crate::dtype::{NumDtype, SumDtype};
 use crate::ops::arith::BinaryOp;
 use crate::ops::compare::CmpOp;
 use crate::shape::{Dims, Shape};
@@ -91,6 +93,27 @@ pub(crate) fn record<S: Shape, SO: Shape, E: NumDtype, D: Device>(
                 };
                 g.binary(BinaryOp::Mul, &hits)?.binary(BinaryOp::Div, &ties)
             }
+        }
+    })
+}
+
+/// Records `out = x.sum(..)`, whose dtype is `E::Sum`: the gradient is the output's,
+/// repeated over the reduced elements (only float tensors carry gradients, and a float's
+/// sum has its own dtype, so the cast back is never more than a type conversion).
+pub(crate) fn record_sum<S: Shape, SO: Shape, E: SumDtype, D: Device>(
+    out: Tensor<SO, E::Sum, D>,
+    how: Reduction,
+    x: &Tensor<S, E, D>,
+) -> Tensor<SO, E::Sum, D> {
+    if !crate::autograd::tracking(&[x.node()]) {
+        return out;
+    }
+    let x_dims = x.dims();
+    out.record1(name(ReduceOp::Sum, how, false), x, move |g| {
+        let g = spread(g, how, x_dims)?;
+        match (&g as &dyn Any).downcast_ref::<Raw<E, D>>() {
+            Some(same) => Ok(same.clone()),
+            None => g.cast::<E>(),
         }
     })
 }

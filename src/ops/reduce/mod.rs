@@ -3,7 +3,7 @@
 //! drops ([`RemoveDim`]) or keeps as size 1 (`_keepdim`).
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
-use crate::dtype::{FloatDtype, NumDtype};
+use crate::dtype::{FloatDtype, NumDtype, SumDtype};
 use crate::error::Error;
 use crate::layout::Layout;
 use crate::shape::axis::{RemoveDim, ReplaceDim};
@@ -49,6 +49,16 @@ pub trait ReduceKernel: DeviceStorage {
         l: &Layout,
         axis: Option<usize>,
     ) -> Result<Self::Storage<E>>;
+
+    /// The sum along `axis` (or of everything for `None`), each element widened to
+    /// `E::Sum` first (PyTorch's promotion: `i32` and `bool` sum to `i64`), into new
+    /// contiguous storage shaped as [`reduce`](Self::reduce)'s.
+    fn sum<E: SumDtype>(
+        &self,
+        x: &Self::Storage<E>,
+        l: &Layout,
+        axis: Option<usize>,
+    ) -> Result<Self::Storage<E::Sum>>;
 
     /// Like [`reduce`](Self::reduce), but yields each extreme's index along `axis` (or in
     /// row-major order for `None`).
@@ -129,6 +139,53 @@ macro_rules! reduce_twins {
     )*};
 }
 
+/// # Sums
+///
+/// As PyTorch, a sum of `i32` or `bool` elements is an `i64` (`SumDtype::Sum`): summing
+/// cannot wrap at 32 bits, and `bool` sums count the `true`s. Floats and `i64` keep their
+/// type (`i64` sums wrap, as PyTorch's do).
+impl<S: Shape, E: SumDtype, D: Device> Tensor<S, E, D> {
+    fn try_sum_along<S2: Shape>(&self, how: Reduction) -> Result<Tensor<S2, E::Sum, D>> {
+        let (axis, shape) = match how {
+            Reduction::All => (
+                None,
+                S2::from_dims(&Dims::from_array([]))
+                    .ok_or_else(|| Error::Device("sum: not a one-element shape".into()))?,
+            ),
+            Reduction::Dim(a) => (Some(a), reduced_shape(&self.layout, a, false)?),
+            Reduction::KeepDim(a) => (Some(a), reduced_shape(&self.layout, a, true)?),
+        };
+        let storage = self.device.sum(&self.storage, &self.layout, axis)?;
+        let out = Tensor::from_storage(storage, shape, self.device.clone());
+        Ok(backward::record_sum(out, how, self))
+    }
+
+    reduce_twins! { all:
+        /// `x.sum()`: the sum of every element, as a one-element tensor (`i64` for `i32`
+        /// and `bool` elements, as PyTorch promotes them).
+        ///
+        /// ```
+        /// use typetensor::tensor;
+        /// let x = tensor([[1.0f32, 2.0], [3.0, 4.0]]);
+        /// assert_eq!(x.sum().item(), 10.0);
+        /// assert_eq!(x.sum_dim::<0>().to_vec(), vec![4.0, 6.0]); // x.sum(0)
+        /// let i = tensor([i32::MAX, 1]);
+        /// assert_eq!(i.sum().item(), 2147483648i64); // torch.int64, no wrap-around
+        /// assert_eq!(tensor([true, false, true]).sum().item(), 2i64);
+        /// ```
+        sum / try_sum -> E::Sum = try_sum_along(Reduction::All);
+    }
+    reduce_twins! { dim:
+        /// `x.sum(dim=AX)` (`i64` for `i32` and `bool` elements).
+        sum_dim / try_sum_dim -> E::Sum = try_sum_along(Reduction::Dim(AX));
+    }
+    reduce_twins! { keepdim:
+        /// `x.sum(dim=AX, keepdim=True)` (`i64` for `i32` and `bool` elements).
+        sum_dim_keepdim / try_sum_dim_keepdim -> E::Sum =
+            try_sum_along(Reduction::KeepDim(AX));
+    }
+}
+
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     fn try_reduce_all(&self, op: ReduceOp) -> Result<Tensor<Rank0, E, D>> {
         if op != ReduceOp::Sum && self.numel() == 0 {
@@ -139,7 +196,12 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         Ok(backward::record(out, op, Reduction::All, false, self))
     }
 
-    fn try_reduce_dim<S2: Shape>(&self, op: ReduceOp, axis: usize) -> Result<Tensor<S2, E, D>> {
+    /// Reduces a run-time `axis` (which the caller checked exists) into shape `S2`.
+    pub(crate) fn try_reduce_dim<S2: Shape>(
+        &self,
+        op: ReduceOp,
+        axis: usize,
+    ) -> Result<Tensor<S2, E, D>> {
         if op != ReduceOp::Sum && self.dims()[axis] == 0 {
             return Err(Error::EmptyReduction);
         }
@@ -177,26 +239,6 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             false,
             self,
         ))
-    }
-
-    reduce_twins! { all:
-        /// `x.sum()`: the sum of every element, as a one-element tensor.
-        ///
-        /// ```
-        /// use typetensor::tensor;
-        /// let x = tensor([[1.0f32, 2.0], [3.0, 4.0]]);
-        /// assert_eq!(x.sum().item(), 10.0);
-        /// assert_eq!(x.sum_dim::<0>().to_vec(), vec![4.0, 6.0]); // x.sum(0)
-        /// ```
-        sum / try_sum -> E = try_reduce_all(ReduceOp::Sum);
-    }
-    reduce_twins! { dim:
-        /// `x.sum(dim=AX)`.
-        sum_dim / try_sum_dim -> E = try_reduce_dim(ReduceOp::Sum, AX);
-    }
-    reduce_twins! { keepdim:
-        /// `x.sum(dim=AX, keepdim=True)`.
-        sum_dim_keepdim / try_sum_dim_keepdim -> E = try_reduce_dim_keepdim(ReduceOp::Sum, AX);
     }
 
     /// `x.max()`: the largest element. `Err` for a tensor with no elements.
@@ -341,7 +383,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 }
 
 /// The result shape of reducing `axis` of `layout`.
-fn reduced_shape<S2: Shape>(layout: &Layout, axis: usize, keepdim: bool) -> Result<S2> {
+pub(crate) fn reduced_shape<S2: Shape>(layout: &Layout, axis: usize, keepdim: bool) -> Result<S2> {
     let mut d: Vec<usize> = layout.dims().as_slice().to_vec();
     if keepdim {
         d[axis] = 1;

@@ -4,14 +4,14 @@
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-use crate::dtype::NumDtype;
+use crate::dtype::{NumDtype, SumDtype};
 use crate::error::Error;
 use crate::ops::test_support::{Elem, cfg, check, ravel, unravel};
 use crate::shape::ConstShape;
 use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
 
 /// An element type as the reference code sees it.
-trait El: NumDtype + Elem {
+trait El: NumDtype + SumDtype + Elem {
     /// Random values from a small range (so ties are common), some extreme; floats
     /// sometimes NaN or infinite.
     fn arb() -> BoxedStrategy<Self>;
@@ -19,7 +19,7 @@ trait El: NumDtype + Elem {
     /// means): wrapping and exact for integers, within a tolerance for floats.
     fn check_sum(
         what: &str,
-        got: &[Self],
+        got: &[Self::Sum],
         groups: &[Vec<Self>],
         mean: bool,
     ) -> Result<(), TestCaseError>;
@@ -39,7 +39,7 @@ macro_rules! float_el {
                 ]
                 .boxed()
             }
-            fn check_sum(what: &str, got: &[Self], groups: &[Vec<Self>], mean: bool) -> Result<(), TestCaseError> {
+            fn check_sum(what: &str, got: &[$t], groups: &[Vec<Self>], mean: bool) -> Result<(), TestCaseError> {
                 prop_assert_eq!(got.len(), groups.len(), "{}: length", what);
                 for (i, (&g, grp)) in got.iter().zip(groups).enumerate() {
                     let n = if mean { grp.len() as f64 } else { 1.0 };
@@ -68,10 +68,11 @@ macro_rules! int_el {
             fn arb() -> BoxedStrategy<Self> {
                 prop_oneof![4 => -4 as $t..4, 1 => any::<$t>(), 1 => Just($t::MAX), 1 => Just($t::MIN)].boxed()
             }
-            fn check_sum(what: &str, got: &[Self], groups: &[Vec<Self>], _mean: bool) -> Result<(), TestCaseError> {
+            fn check_sum(what: &str, got: &[i64], groups: &[Vec<Self>], _mean: bool) -> Result<(), TestCaseError> {
+                // PyTorch's promotion: summed as i64 (wrapping only at 64 bits).
                 prop_assert_eq!(got.len(), groups.len(), "{}: length", what);
                 for (i, (&g, grp)) in got.iter().zip(groups).enumerate() {
-                    let want = grp.iter().fold(0 as $t, |acc, &v| acc.wrapping_add(v));
+                    let want = grp.iter().fold(0i64, |acc, &v| acc.wrapping_add(i64::from(v)));
                     prop_assert_eq!(g, want, "{}: group {} {:?}", what, i, grp);
                 }
                 Ok(())
@@ -327,8 +328,23 @@ fn ties_pick_the_first_index() {
 }
 
 #[test]
-fn integer_sums_wrap() {
-    assert_eq!(tensor([i32::MAX, 1]).sum().item(), i32::MIN);
+fn integer_and_bool_sums_are_int64_as_pytorch() {
+    // torch.tensor([2**31 - 1, 1], dtype=torch.int32).sum() is tensor(2147483648): int64.
+    let s: Tensor<Rank0, i64> = tensor([i32::MAX, 1]).sum();
+    assert_eq!(s.item(), 2_147_483_648);
+    assert_eq!(s.dtype().torch_name(), "torch.int64");
+    let x = Tensor::<Rank2<2, 3>, i32>::full(i32::MIN);
+    let d: Tensor<Rank1<2>, i64> = x.sum_dim::<1>();
+    assert_eq!(d.to_vec(), vec![3 * i64::from(i32::MIN); 2]);
+    let k: Tensor<Rank2<1, 3>, i64> = x.sum_dim_keepdim::<0>();
+    assert_eq!(k.to_vec(), vec![2 * i64::from(i32::MIN); 3]);
+    // bool sums count the trues.
+    let b = tensor([[true, false, true], [true, true, true]]);
+    assert_eq!(b.sum().item(), 5i64);
+    assert_eq!(b.sum_dim::<0>().to_vec(), vec![2i64, 1, 2]);
+    assert_eq!(b.t().sum_dim::<1>().to_vec(), vec![2i64, 1, 2]);
+    assert_eq!(Tensor::<Rank1<0>, bool>::zeros().sum().item(), 0i64);
+    // i64 stays i64 and wraps, as PyTorch's does.
     let x = Tensor::<Rank2<3, 9>, i64>::full(i64::MAX);
     let want = (0..9).fold(0i64, |a, _| a.wrapping_add(i64::MAX));
     assert_eq!(x.sum_dim::<1>().to_vec(), vec![want; 3]);
@@ -387,4 +403,94 @@ fn rank0_sum_is_the_value() {
     let x: Tensor<Rank0, i64> = tensor(-7i64);
     assert_eq!(x.sum().item(), -7);
     assert_eq!(x.argmax().item(), 0);
+}
+
+/// Reductions of broadcast views read the repeated element in place: a view of 2^40
+/// elements (4 TiB if it were copied) is summed at the cost of one element.
+#[test]
+fn broadcast_views_are_reduced_in_place() {
+    const N: usize = 1 << 40;
+    let x = Tensor::<Rank2<1, 1>>::full(1.5).expand_dim::<0, N>();
+    assert_eq!(x.sum().item(), 1.5 * N as f32);
+    assert_eq!(x.sum_dim::<0>().to_vec(), vec![1.5 * N as f32]);
+    assert_eq!(x.mean().item(), 1.5);
+    assert_eq!(x.mean_dim::<0>().to_vec(), vec![1.5]);
+    assert_eq!((x.max().item(), x.min().item()), (1.5, 1.5));
+    assert_eq!((x.argmax().item(), x.argmin().item()), (0, 0));
+    assert_eq!(x.max_dim::<0>().to_vec(), vec![1.5]);
+    assert_eq!(x.argmax_dim::<0>().to_vec(), vec![0]);
+    // Integer sums repeat exactly, as a sum of 2^40 terms would (i32 promoted to i64).
+    let i = tensor([[3i32]]).expand_dim::<1, N>();
+    assert_eq!(i.sum().item(), 3 * N as i64);
+    assert_eq!(i.sum_dim::<1>().to_vec(), vec![3 * N as i64]);
+    let w = tensor([[i64::MAX]]).expand_dim::<0, N>();
+    let want = (i64::MAX as i128 * N as i128) as i64; // wrapping, as 2^40 additions
+    assert_eq!(w.sum().item(), want);
+}
+
+/// Every reduction of small broadcast views (a stride-0 axis in each position, reduced or
+/// not, NaN and ties included) equals the reduction of the same values copied densely.
+#[test]
+fn broadcast_views_reduce_as_their_dense_copies() {
+    let base = tensor([[[1.0f32, f32::NAN, 3.0]], [[-2.0, 5.0, 5.0]]]); // [2, 1, 3]
+    let views = [
+        ("middle", base.expand_dim::<1, 4>()),
+        ("middle, of a permuted base", {
+            let t = tensor([[[1.0f32, -2.0]], [[f32::NAN, 5.0]], [[3.0, 5.0]]]); // [3, 1, 2]
+            t.permute::<2, 1, 0>().expand_dim::<1, 4>()
+        }),
+    ];
+    let row = tensor([[[2.0f32, -1.0, 2.0]]]); // [1, 1, 3]
+    let twice = row.expand_dim::<0, 2>().expand_dim::<1, 4>();
+    let nonan = tensor([[[1.0f32, 0.0, 3.0]], [[-2.0, 5.0, 5.0]]]).expand_dim::<1, 4>();
+    let cases = views
+        .into_iter()
+        .chain([("two axes", twice), ("no NaN", nonan)]);
+    let bits = |v: Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    for (what, v) in cases {
+        let d = v.contiguous();
+        assert!(v.layout().strides().contains(&0) && d.is_contiguous());
+        macro_rules! same {
+            ($($e:ident $(::<$ax:literal>)?),*) => {$(
+                assert_eq!(
+                    format!("{:?}", v.$e$(::<$ax>)?().to_vec()),
+                    format!("{:?}", d.$e$(::<$ax>)?().to_vec()),
+                    "{what}: {}", stringify!($e$(::<$ax>)?)
+                );
+            )*};
+        }
+        same!(max, min, argmax, argmin);
+        same!(
+            max_dim::<0>,
+            max_dim::<1>,
+            max_dim::<2>,
+            min_dim::<0>,
+            min_dim::<1>,
+            min_dim::<2>
+        );
+        same!(argmax_dim::<0>, argmax_dim::<1>, argmax_dim::<2>);
+        same!(argmin_dim::<0>, argmin_dim::<1>, argmin_dim::<2>);
+        // Small integers: every sum is exact either way.
+        assert_eq!(
+            bits(v.sum().to_vec()),
+            bits(d.sum().to_vec()),
+            "{what}: sum"
+        );
+        same!(sum_dim::<0>, sum_dim::<1>, sum_dim::<2>, mean_dim::<1>);
+        same!(
+            sum_dim_keepdim::<0>,
+            sum_dim_keepdim::<1>,
+            sum_dim_keepdim::<2>
+        );
+    }
+    let i = tensor([[[1i32], [2]], [[3], [4]]]).expand_dim::<2, 3>(); // [2, 2, 3]
+    let d = i.contiguous();
+    assert_eq!(i.sum().item(), d.sum().item());
+    for (a, b) in [
+        (i.sum_dim::<0>(), d.sum_dim::<0>()),
+        (i.sum_dim::<1>(), d.sum_dim::<1>()),
+    ] {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+    assert_eq!(i.sum_dim::<2>().to_vec(), d.sum_dim::<2>().to_vec());
 }

@@ -1,8 +1,8 @@
 //! `x.flatten_from::<AX>()`: PyTorch's `torch.flatten(x, start_dim=AX)`, the dimensions from
 //! `AX` on merged into one. The dimensions before `AX` pass through by unification (a batch
 //! may be generic or run-time); the merged size is a product computed by typenum at
-//! `cargo check` ([`Product2`], [`Product3`]), which names the factors when the product is
-//! outside check-time arithmetic.
+//! `cargo check` ([`Product2`], [`Product3`]); a product outside check-time arithmetic is
+//! reported with the rule's message, which names the shape.
 use crate::Result;
 use crate::device::Device;
 use crate::dtype::Dtype;
@@ -14,8 +14,9 @@ use crate::tensor::{Tensor, expect_device};
 /// The shape of `torch.flatten(x, AX)` for `x` of shape `Self`.
 #[diagnostic::on_unimplemented(
     message = "cannot flatten `{Self}` from dimension {AX}",
-    label = "`{Self}` has no dimension {AX}",
-    note = "`flatten_from::<AX>()` merges dimensions AX.. of a `RankN` into one; AX counts from 0"
+    label = "`{Self}` has no dimension {AX}, or the dimensions from it multiply to a size outside check-time arithmetic",
+    note = "`flatten_from::<AX>()` merges dimensions AX.. of a `RankN` into one; AX counts from 0",
+    note = "`cargo check` computes the merged size with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for other sizes write the result in full with `view_any::<RankN<..>>()` (checked by `cargo build`)"
 )]
 pub trait FlattenFrom<const AX: usize>: Shape {
     /// The flattened shape.
@@ -24,6 +25,7 @@ pub trait FlattenFrom<const AX: usize>: Shape {
 
 macro_rules! identity {
     ($rank:ident [$($d:ident),+] $ax:literal) => {
+        #[diagnostic::do_not_recommend]
         impl<$(const $d: usize),+> FlattenFrom<$ax> for $rank<$($d),+> {
             type Out = $rank<$($d),+>;
         }
@@ -34,12 +36,14 @@ identity!(Rank2 [A, B] 1);
 identity!(Rank3 [A, B, C] 2);
 identity!(Rank4 [A, B, C, D] 3);
 
+#[diagnostic::do_not_recommend]
 impl<const A: usize, const B: usize, const F: usize> FlattenFrom<0> for Rank2<A, B>
 where
     Sizes: Product2<A, B, Dim = Dim<F>>,
 {
     type Out = Rank1<F>;
 }
+#[diagnostic::do_not_recommend]
 impl<const A: usize, const B: usize, const C: usize, const F: usize> FlattenFrom<0>
     for Rank3<A, B, C>
 where
@@ -47,6 +51,7 @@ where
 {
     type Out = Rank1<F>;
 }
+#[diagnostic::do_not_recommend]
 impl<const A: usize, const B: usize, const C: usize, const F: usize> FlattenFrom<1>
     for Rank3<A, B, C>
 where
@@ -54,13 +59,16 @@ where
 {
     type Out = Rank2<A, F>;
 }
+#[diagnostic::do_not_recommend]
 impl<const A: usize, const B: usize, const C: usize, const D: usize, const X: usize, const F: usize>
     FlattenFrom<0> for Rank4<A, B, C, D>
 where
-    Sizes: Product3<B, C, D, Dim = Dim<X>> + Product2<A, X, Dim = Dim<F>>,
+    Sizes: Product3<B, C, D, Dim = Dim<X>>,
+    Sizes: Product2<A, X, Dim = Dim<F>>,
 {
     type Out = Rank1<F>;
 }
+#[diagnostic::do_not_recommend]
 impl<const A: usize, const B: usize, const C: usize, const D: usize, const F: usize> FlattenFrom<1>
     for Rank4<A, B, C, D>
 where
@@ -68,6 +76,7 @@ where
 {
     type Out = Rank2<A, F>;
 }
+#[diagnostic::do_not_recommend]
 impl<const A: usize, const B: usize, const C: usize, const D: usize, const F: usize> FlattenFrom<2>
     for Rank4<A, B, C, D>
 where

@@ -2,7 +2,7 @@
 //! `unsqueeze` and `expand_dim`: new shapes for the same elements.
 //!
 //! `view` is checked by `cargo check` through typenum, which covers sizes in its map
-//! (0..=1024, powers of two, powers of ten, …); [`view_any`](crate::Tensor::view_any)
+//! (ui-tests/README.md lists them); [`view_any`](crate::Tensor::view_any)
 //! covers every size, generic ones included, and is checked when the program is built.
 use crate::Result;
 use crate::device::Device;
@@ -24,9 +24,9 @@ pub use flatten_from::{FlattenFrom, FlattenedFrom};
 /// Shapes (and view specs with one [`Infer`]) a tensor of shape `Self` can be viewed as.
 #[diagnostic::on_unimplemented(
     message = "cannot view a tensor of shape `{Self}` as `{T}`",
-    label = "the element counts differ, the `Infer` dimension does not divide them, or a size is outside typenum's map",
+    label = "the element counts differ, the `Infer` dimension does not divide them, or a size is generic or outside check-time arithmetic",
     note = "`view` keeps the number of elements: the product of the new dimensions must equal the old",
-    note = "checked at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten); `view_any` takes any size",
+    note = "`cargo check` computes with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes; for a generic size, or one outside them, write the target in full with `view_any::<RankN<..>>()` (checked by `cargo build`) or make the dimension run-time with `to_dyn::<AXIS>()` (checked when it runs)",
     note = "a view may leave one size to run time (`DYN`, printed `usize::MAX`, or `Infer`), not two"
 )]
 pub trait ViewAs<T>: Shape {
@@ -59,9 +59,9 @@ impl<S: Shape> ViewAs<ShapeProbe> for S {
 /// typenum number of its element count.
 #[diagnostic::on_unimplemented(
     message = "cannot flatten a tensor of shape `{Self}` at `cargo check`",
-    label = "a dimension is generic, or the element count is outside typenum's const map",
-    note = "check-time `flatten` needs concrete sizes whose product is in 0..=1024, a power of two (or one less), a power of ten or 3600",
-    note = "for other sizes use `view_any::<Rank1<..>>()`, which checks the element count when the program is built"
+    label = "a dimension is generic, or the element count is outside check-time arithmetic",
+    note = "`cargo check` computes with sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes",
+    note = "for other sizes write the count: `view_any::<Rank1<N>>()` (checked by `cargo build`), or `to_dyn::<0>().flatten()` for a run-time count"
 )]
 pub trait FlattenTo<const N: usize>: ViewAs<(Infer,), Out = Rank1<N>> {}
 

@@ -81,6 +81,17 @@ fn float_name<E>(op: &FloatUnaryOp<E>) -> &'static str {
         FloatUnaryOp::DivScalar(_) => "DivBackward0",
         // PyTorch computes `s / x` as `x.reciprocal() * s`.
         FloatUnaryOp::ScalarDiv(_) => "MulBackward0",
+        FloatUnaryOp::Sin => "SinBackward0",
+        FloatUnaryOp::Cos => "CosBackward0",
+        FloatUnaryOp::Exp2 => "Exp2Backward0",
+        FloatUnaryOp::Log1p => "Log1PBackward0",
+        FloatUnaryOp::Expm1 => "Expm1Backward0",
+        FloatUnaryOp::Rsqrt => "RsqrtBackward0",
+        FloatUnaryOp::Sign => "SignBackward0",
+        FloatUnaryOp::Floor => "FloorBackward0",
+        FloatUnaryOp::Round => "RoundBackward0",
+        FloatUnaryOp::Gelu | FloatUnaryOp::GeluTanh => "GeluBackward0",
+        FloatUnaryOp::LeakyRelu(_) => "LeakyReluBackward0",
     }
 }
 
@@ -120,6 +131,20 @@ pub(crate) fn record_float<S: Shape, E: FloatDtype, D: Device>(
                 let x2 = rx.binary(BinaryOp::Mul, &rx)?;
                 g.mul_scalar(-s)?.binary(BinaryOp::Div, &x2)
             }
+            // Piecewise constant: a zero gradient, as PyTorch (even where `g` is NaN).
+            FloatUnaryOp::Sign | FloatUnaryOp::Floor | FloatUnaryOp::Round => {
+                Raw::full(E::zero(), g.dims(), &g.device)
+            }
+            // One fused pass: `g * op'(x)`.
+            FloatUnaryOp::Sin
+            | FloatUnaryOp::Cos
+            | FloatUnaryOp::Exp2
+            | FloatUnaryOp::Log1p
+            | FloatUnaryOp::Expm1
+            | FloatUnaryOp::Rsqrt
+            | FloatUnaryOp::Gelu
+            | FloatUnaryOp::GeluTanh
+            | FloatUnaryOp::LeakyRelu(_) => g.unary_float_backward(op, &rx),
         }
     })
 }

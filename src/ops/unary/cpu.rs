@@ -20,8 +20,8 @@ pub(crate) fn map<A: Copy + Sync, O: Send>(
     x: &[A],
     l: &Layout,
     f: impl Fn(A) -> O + Sync,
-) -> Vec<O> {
-    map_new(&dense(x, l), f)
+) -> Result<Vec<O>> {
+    map_new(&dense(x, l)?, f)
 }
 
 /// `x = f(x)` over the dense run `x`.
@@ -158,13 +158,156 @@ macro_rules! with_float_fn {
                 let $f = move |v: $e| s / v;
                 $body
             }
+            FloatUnaryOp::Sin => {
+                let $f = <$e as Float>::sin;
+                $body
+            }
+            FloatUnaryOp::Cos => {
+                let $f = <$e as Float>::cos;
+                $body
+            }
+            FloatUnaryOp::Exp2 => {
+                let $f = <$e as Float>::exp2;
+                $body
+            }
+            FloatUnaryOp::Log1p => {
+                let $f = <$e as Float>::ln_1p;
+                $body
+            }
+            FloatUnaryOp::Expm1 => {
+                let $f = <$e as Float>::exp_m1;
+                $body
+            }
+            FloatUnaryOp::Rsqrt => {
+                let $f = move |v: $e| one / v.sqrt();
+                $body
+            }
+            FloatUnaryOp::Sign => {
+                let $f = sign::<$e>;
+                $body
+            }
+            FloatUnaryOp::Floor => {
+                let $f = <$e as Float>::floor;
+                $body
+            }
+            FloatUnaryOp::Round => {
+                let $f = <$e as FloatDtype>::round_half_even;
+                $body
+            }
+            FloatUnaryOp::Gelu => {
+                let $f = gelu::<$e>;
+                $body
+            }
+            FloatUnaryOp::GeluTanh => {
+                let $f = gelu_tanh::<$e>;
+                $body
+            }
+            FloatUnaryOp::LeakyRelu(slope) => {
+                let $f = move |v: $e| if v > <$e>::zero() { v } else { v * slope };
+                $body
+            }
         }
     }};
 }
 
+/// `torch.sign`: `(0 < x) - (x < 0)`, so -1, +0 or 1, and +0 for NaN and both zeros, as
+/// PyTorch.
+#[inline]
+fn sign<E: FloatDtype>(v: E) -> E {
+    if v > E::zero() {
+        E::one()
+    } else if v < E::zero() {
+        -E::one()
+    } else {
+        E::zero()
+    }
+}
+
+/// `1/sqrt(2)`, PyTorch's `kAlpha` of the exact `gelu`.
+const SQRT1_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
+/// `sqrt(2/pi)`, PyTorch's `kBeta` of the tanh `gelu`.
+const SQRT_2_OVER_PI: f64 = std::f64::consts::SQRT_2 * std::f64::consts::FRAC_2_SQRT_PI * 0.5;
+/// The cubic coefficient of the tanh `gelu`.
+const GELU_KAPPA: f64 = 0.044715;
+
+/// `x * 0.5 * (1 + erf(x / sqrt(2)))`, PyTorch's order of operations.
+#[inline]
+pub(crate) fn gelu<E: FloatDtype>(x: E) -> E {
+    let half = E::from_f64(0.5);
+    x * half * (E::one() + (x * E::from_f64(SQRT1_2)).erf())
+}
+
+/// `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`.
+#[inline]
+pub(crate) fn gelu_tanh<E: FloatDtype>(x: E) -> E {
+    let half = E::from_f64(0.5);
+    let inner = E::from_f64(SQRT_2_OVER_PI) * (x + E::from_f64(GELU_KAPPA) * x * x * x);
+    half * x * (E::one() + inner.tanh())
+}
+
+/// `op'(x)`: the derivative of a float op at `x`, as PyTorch's backward formulas compute it
+/// (`gelu`'s from `tools/autograd`'s `gelu_backward`; 0 for `sign`, `floor`, `round`).
+#[inline]
+pub(crate) fn derivative<E: FloatDtype>(op: FloatUnaryOp<E>, x: E) -> E {
+    let one = E::one();
+    let half = E::from_f64(0.5);
+    match op {
+        FloatUnaryOp::Exp => x.exp(),
+        FloatUnaryOp::Log => one / x,
+        FloatUnaryOp::Sqrt => half / x.sqrt(),
+        FloatUnaryOp::Pow(p) => p * x.powf(p - one),
+        FloatUnaryOp::Sigmoid => {
+            let s = one / (one + (-x).exp());
+            s * (one - s)
+        }
+        FloatUnaryOp::Tanh => {
+            let t = x.tanh();
+            one - t * t
+        }
+        FloatUnaryOp::DivScalar(s) => one / s,
+        FloatUnaryOp::ScalarDiv(s) => -s / (x * x),
+        FloatUnaryOp::Sin => x.cos(),
+        FloatUnaryOp::Cos => -x.sin(),
+        FloatUnaryOp::Exp2 => x.exp2() * E::from_f64(std::f64::consts::LN_2),
+        FloatUnaryOp::Log1p => one / (one + x),
+        FloatUnaryOp::Expm1 => x.exp(),
+        FloatUnaryOp::Rsqrt => {
+            let r = one / x.sqrt();
+            -half * r * r * r
+        }
+        FloatUnaryOp::Sign | FloatUnaryOp::Floor | FloatUnaryOp::Round => E::zero(),
+        FloatUnaryOp::Gelu => {
+            let cdf = half * (one + (x * E::from_f64(SQRT1_2)).erf());
+            let beta = E::from_f64(std::f64::consts::FRAC_2_SQRT_PI * SQRT1_2 * 0.5);
+            let pdf = beta * (-half * x * x).exp();
+            cdf + x * pdf
+        }
+        FloatUnaryOp::GeluTanh => {
+            let beta = E::from_f64(SQRT_2_OVER_PI);
+            let kappa = E::from_f64(GELU_KAPPA);
+            let x_sq = x * x;
+            let inner = beta * (x + kappa * x_sq * x);
+            let t = inner.tanh();
+            let left = half * x;
+            let right = one + t;
+            let left_derivative = half * right;
+            let tanh_derivative = one - t * t;
+            let inner_derivative = beta * (one + E::from_f64(3.0) * kappa * x_sq);
+            left_derivative + left * tanh_derivative * inner_derivative
+        }
+        FloatUnaryOp::LeakyRelu(slope) => {
+            if x > E::zero() {
+                one
+            } else {
+                slope
+            }
+        }
+    }
+}
+
 impl UnaryKernel for Cpu {
     fn unary<E: NumDtype>(&self, op: UnaryOp<E>, x: &Vec<E>, l: &Layout) -> Result<Vec<E>> {
-        Ok(with_unary_fn!(op, E, |f| map(x, l, f)))
+        with_unary_fn!(op, E, |f| map(x, l, f))
     }
 
     fn unary_float<E: FloatDtype>(
@@ -173,7 +316,18 @@ impl UnaryKernel for Cpu {
         x: &Vec<E>,
         l: &Layout,
     ) -> Result<Vec<E>> {
-        Ok(with_float_fn!(op, E, |f| map(x, l, f)))
+        with_float_fn!(op, E, |f| map(x, l, f))
+    }
+
+    fn unary_float_backward<E: FloatDtype>(
+        &self,
+        op: FloatUnaryOp<E>,
+        g: &Vec<E>,
+        lg: &Layout,
+        x: &Vec<E>,
+        lx: &Layout,
+    ) -> Result<Vec<E>> {
+        zip_map(g, lg, x, lx, move |g, x| g * derivative(op, x))
     }
 
     fn unary_assign<E: NumDtype>(
@@ -213,7 +367,7 @@ impl UnaryKernel for Cpu {
         // the same for every element, and the comparisons vectorise as masks). A NaN `x`
         // fails every comparison: 0.
         let inclusive = !min_exclusive;
-        Ok(match (min, max) {
+        match (min, max) {
             (Some(lo), None) => zip_map(g, lg, x, lx, move |g, x| {
                 if x > lo || (inclusive && x == lo) {
                     g
@@ -230,6 +384,6 @@ impl UnaryKernel for Cpu {
                 }
             }),
             (None, None) => map(g, lg, |g| g),
-        })
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! Elementwise ops of one tensor: scalar arithmetic (`x * 2.0`, `2.0 - x`), `abs`,
-//! `relu`, `clamp`, and the float functions `exp`, `log`, `sqrt`, `pow`, `sigmoid`, `tanh`.
+//! `relu`, `clamp`, and the float functions `exp`, `log`, `sqrt`, `pow`, `sigmoid`, `tanh`,
+//! `sin`, `cos`, `exp2`, `log1p`, `expm1`, `rsqrt`, `sign`, `floor`, `round` (and the
+//! activations `nn::functional::{gelu, leaky_relu}` apply).
 //! Every op keeps the shape, so there is no shape rule to check.
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
@@ -58,6 +60,30 @@ pub enum FloatUnaryOp<E> {
     DivScalar(E),
     /// `s / x`
     ScalarDiv(E),
+    /// `x.sin()`
+    Sin,
+    /// `x.cos()`
+    Cos,
+    /// `x.exp2()`: `2^x`
+    Exp2,
+    /// `x.log1p()`: `log(1 + x)`, accurate near 0
+    Log1p,
+    /// `x.expm1()`: `exp(x) - 1`, accurate near 0
+    Expm1,
+    /// `x.rsqrt()`: `1 / sqrt(x)`
+    Rsqrt,
+    /// `x.sign()`: -1, 0 or 1 (0 for NaN, as PyTorch)
+    Sign,
+    /// `x.floor()`
+    Floor,
+    /// `x.round()`: to the nearest integer, ties to even
+    Round,
+    /// `F.gelu(x)`: `x Φ(x)` with the exact normal CDF (`approximate='none'`)
+    Gelu,
+    /// `F.gelu(x, approximate='tanh')`
+    GeluTanh,
+    /// `F.leaky_relu(x, negative_slope)`: `x` where `x > 0`, else `negative_slope * x`
+    LeakyRelu(E),
 }
 
 /// Kernels for [`UnaryOp`] and [`FloatUnaryOp`].
@@ -99,6 +125,17 @@ pub trait UnaryKernel: DeviceStorage {
         let _ = (op, x, l);
         Ok(false)
     }
+    /// `g * op'(x)` elementwise: the gradient of a float op, from its input (0 for the
+    /// piecewise-constant `sign`, `floor` and `round`, as PyTorch; `leaky_relu`'s slope at
+    /// 0 is `negative_slope`). `lg` and `lx` have equal dims; the result is contiguous.
+    fn unary_float_backward<E: FloatDtype>(
+        &self,
+        op: FloatUnaryOp<E>,
+        g: &Self::Storage<E>,
+        lg: &Layout,
+        x: &Self::Storage<E>,
+        lx: &Layout,
+    ) -> Result<Self::Storage<E>>;
     /// The gradient of `clamp` and `relu` in one pass: `g` where `x` passed through
     /// unchanged, else 0. `x` passes where `x > min` (`min_exclusive`: relu's rule, whose
     /// gradient is 0 at 0) or `x >= min` (clamp's), and `x <= max`; a bound that is `None`
@@ -160,6 +197,17 @@ pub(crate) fn clamp_backward_unfused<D: DeviceStorage + CompareKernel + CopyKern
     }
 }
 
+/// Refuses `clamp(None, None)`, as PyTorch raises: a clamp without bounds is almost
+/// certainly a mistake (a bound lost on the way), not a request for a copy.
+fn check_op<E>(op: UnaryOp<E>) -> Result<()> {
+    if let UnaryOp::Clamp(None, None) = op {
+        return Err(crate::Error::InvalidArgument(
+            "clamp: at least one of `min` and `max` must be given (both are `None`)".into(),
+        ));
+    }
+    Ok(())
+}
+
 // The named ops as pairs: `$name` panics with a device error, `$try_name` returns it. Each
 // line is `name / try_name(args) => op`, computed by `$apply` (out of place: `try_unary` or
 // `try_unary_float`; in place: `try_unary_in_place` or `try_float_in_place`).
@@ -196,8 +244,9 @@ macro_rules! unary_twins {
 }
 
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
-    /// Applies `op`, with device errors returned.
+    /// Applies `op`, with device errors returned (and `Err` for `Clamp(None, None)`).
     pub fn try_unary(&self, op: UnaryOp<E>) -> Result<Self> {
+        check_op(op)?;
         let storage = self.device.unary(op, &self.storage, &self.layout)?;
         Ok(backward::record(self.with_storage(storage), op, self))
     }
@@ -209,6 +258,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// `self = op(self)`: in place when the storage is this tensor's alone and nothing is
     /// recorded, else out of place as [`assign`](Self::assign).
     fn try_unary_in_place(&mut self, op: UnaryOp<E>) -> Result<()> {
+        check_op(op)?;
+        self.check_in_place()?;
         let written = self.write_in_place(&[], |device, storage, l| {
             device.unary_assign(op, storage, l)
         });
@@ -216,8 +267,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             Some(done) => done,
             None => {
                 let new = self.try_unary(op)?;
-                self.assign(new);
-                Ok(())
+                self.assign(new)
             }
         }
     }
@@ -233,7 +283,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         /// `x.neg()`: the same as `-&x`.
         neg / try_neg() => UnaryOp::Neg;
 
-        /// `x.clamp(min=min, max=max)`: either bound may be `None`. NaN stays NaN.
+        /// `x.clamp(min=min, max=max)`: either bound may be `None`, not both (then
+        /// `try_clamp` returns `Err` and `clamp` panics, as PyTorch raises). NaN stays NaN.
         ///
         /// ```
         /// use typetensor::tensor;
@@ -268,7 +319,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
         /// `x.mul_(s)` with a scalar: scales in place.
         mul_scalar_ / try_mul_scalar_(s: E) => UnaryOp::MulScalar(s);
 
-        /// `x.clamp_(min, max)`: clamps in place.
+        /// `x.clamp_(min, max)`: clamps in place (at least one bound, as `clamp`).
         clamp_ / try_clamp_(min: Option<E>, max: Option<E>) => UnaryOp::Clamp(min, max);
     }
 
@@ -279,8 +330,9 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     /// [`zero_`](Self::zero_) with device errors returned.
     pub fn try_zero_(&mut self) -> Result<&mut Self> {
+        self.check_in_place()?;
         let new = self.try_zeros_like()?;
-        self.assign(new);
+        self.assign(new)?;
         Ok(self)
     }
 
@@ -291,8 +343,9 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
 
     /// [`fill_`](Self::fill_) with device errors returned.
     pub fn try_fill_(&mut self, v: E) -> Result<&mut Self> {
+        self.check_in_place()?;
         let new = self.try_full_like(v)?;
-        self.assign(new);
+        self.assign(new)?;
         Ok(self)
     }
 }
@@ -310,6 +363,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
     /// `self = op(self)`, in place where it may be (see `try_unary_in_place`).
     fn try_float_in_place(&mut self, op: FloatUnaryOp<E>) -> Result<()> {
+        self.check_in_place()?;
         let written = self.write_in_place(&[], |device, storage, l| {
             device.unary_float_assign(op, storage, l)
         });
@@ -317,8 +371,7 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
             Some(done) => done,
             None => {
                 let new = self.try_unary_float(op)?;
-                self.assign(new);
-                Ok(())
+                self.assign(new)
             }
         }
     }
@@ -353,6 +406,46 @@ impl<S: Shape, E: FloatDtype, D: Device> Tensor<S, E, D> {
 
         /// `x / s` for a scalar `s` (generic code's spelling of the `/` operator).
         div_scalar / try_div_scalar(s: E) => FloatUnaryOp::DivScalar(s);
+
+        /// `x.sin()`.
+        ///
+        /// ```
+        /// use typetensor::tensor;
+        /// let x = tensor([0.0f64, std::f64::consts::FRAC_PI_2]);
+        /// assert_eq!(x.sin().to_vec(), vec![0.0, 1.0]); // x.sin()
+        /// ```
+        sin / try_sin() => FloatUnaryOp::Sin;
+
+        /// `x.cos()`.
+        cos / try_cos() => FloatUnaryOp::Cos;
+
+        /// `x.exp2()`: `2^x`.
+        exp2 / try_exp2() => FloatUnaryOp::Exp2;
+
+        /// `x.log1p()`: `log(1 + x)`, accurate for small `x`.
+        log1p / try_log1p() => FloatUnaryOp::Log1p;
+
+        /// `x.expm1()`: `exp(x) - 1`, accurate for small `x`.
+        expm1 / try_expm1() => FloatUnaryOp::Expm1;
+
+        /// `x.rsqrt()`: `1 / sqrt(x)`.
+        rsqrt / try_rsqrt() => FloatUnaryOp::Rsqrt;
+
+        /// `x.sign()`: -1, 0 or 1, and 0 for NaN (as PyTorch); its gradient is 0.
+        sign / try_sign() => FloatUnaryOp::Sign;
+
+        /// `x.floor()`; its gradient is 0.
+        floor / try_floor() => FloatUnaryOp::Floor;
+
+        /// `x.round()`: to the nearest integer, ties to even as PyTorch (`0.5` rounds to 0,
+        /// `1.5` and `2.5` to 2); its gradient is 0.
+        ///
+        /// ```
+        /// use typetensor::tensor;
+        /// let x = tensor([0.5f32, 1.5, 2.5, -0.5]);
+        /// assert_eq!(x.round().to_vec(), vec![0.0, 2.0, 2.0, -0.0]); // x.round()
+        /// ```
+        round / try_round() => FloatUnaryOp::Round;
     }
 
     unary_twins! { in_place try_float_in_place:

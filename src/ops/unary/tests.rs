@@ -6,6 +6,7 @@ use proptest::test_runner::TestCaseError;
 
 use crate::dtype::{FloatDtype, NumDtype};
 use crate::ops::test_support::{Float, Int, RefArith, cfg, check, map, transpose_ref};
+use crate::ops::unary::FloatUnaryOp;
 use crate::shape::ConstShape;
 use crate::{Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, tensor};
 
@@ -153,12 +154,8 @@ fn check_num<S: ConstShape, E: NumDtype + El>(
     check("-&x", &(-&x).to_vec(), &neg)?;
     check("-x", &(-x.clone()).to_vec(), &neg)?;
 
-    for (lo, hi) in [
-        (Some(lo), Some(hi)),
-        (Some(lo), None),
-        (None, Some(hi)),
-        (None, None),
-    ] {
+    // (None, None) is refused (tensor::try_forms_tests::clamp_without_bounds_is_refused).
+    for (lo, hi) in [(Some(lo), Some(hi)), (Some(lo), None), (None, Some(hi))] {
         let want = map(&a, |v| clamp_ref(v, lo, hi));
         check(
             &format!("clamp({lo:?}, {hi:?})"),
@@ -245,6 +242,52 @@ fn sigmoid_ref(v: f64) -> f64 {
     }
 }
 
+fn sign_ref(v: f64) -> f64 {
+    if v > 0.0 {
+        1.0
+    } else if v < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+fn gelu_ref(v: f64) -> f64 {
+    0.5 * v * (1.0 + libm::erf(v / std::f64::consts::SQRT_2))
+}
+
+fn gelu_tanh_ref(v: f64) -> f64 {
+    let k = (2.0 / std::f64::consts::PI).sqrt();
+    0.5 * v * (1.0 + (k * (v + 0.044715 * v.powi(3))).tanh())
+}
+
+/// As [`check_close`], with the error allowed relative to `max(|result|, |input|)`.
+fn check_scaled<E: Fl>(
+    what: &str,
+    input: &[E],
+    got: &[E],
+    want: &[f64],
+) -> Result<(), TestCaseError> {
+    for (i, (g, &w)) in got.iter().zip(want).enumerate() {
+        let (g, w, x) = (g.to64(), E::from64(w).to64(), input[i].to64());
+        let ok = if w.is_nan() || !x.is_finite() {
+            g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan())
+        } else {
+            (g - w).abs() <= 4.0 * E::REL * w.abs().max(x.abs()) + E::ABS
+        };
+        prop_assert!(
+            ok,
+            "{}: element {} (input {}): got {}, want {}",
+            what,
+            i,
+            x,
+            g,
+            w
+        );
+    }
+    Ok(())
+}
+
 fn check_float<S: ConstShape, E: FloatDtype + Fl>(
     a: Vec<E>,
     p: E,
@@ -277,6 +320,39 @@ fn check_float<S: ConstShape, E: FloatDtype + Fl>(
         &a,
         &x.pow(p).to_vec(),
         &map(&a64, |v| v.powf(p64)),
+    )?;
+
+    check_close("sin", &a, &x.sin().to_vec(), &f(f64::sin))?;
+    check_close("cos", &a, &x.cos().to_vec(), &f(f64::cos))?;
+    check_close("exp2", &a, &x.exp2().to_vec(), &f(f64::exp2))?;
+    check_close("log1p", &a, &x.log1p().to_vec(), &f(f64::ln_1p))?;
+    check_close("expm1", &a, &x.expm1().to_vec(), &f(f64::exp_m1))?;
+    check_close("rsqrt", &a, &x.rsqrt().to_vec(), &f(|v| 1.0 / v.sqrt()))?;
+    check_close("sign", &a, &x.sign().to_vec(), &f(sign_ref))?;
+    check_close("floor", &a, &x.floor().to_vec(), &f(f64::floor))?;
+    check_close("round", &a, &x.round().to_vec(), &f(f64::round_ties_even))?;
+    // `1 + erf(x / sqrt 2)` cancels for negative x (in PyTorch's formula too): the error
+    // is relative to |x|, not to the tiny result.
+    check_scaled(
+        "gelu",
+        &a,
+        &x.try_unary_float(FloatUnaryOp::Gelu).unwrap().to_vec(),
+        &f(gelu_ref),
+    )?;
+    check_scaled(
+        "gelu tanh",
+        &a,
+        &x.try_unary_float(FloatUnaryOp::GeluTanh).unwrap().to_vec(),
+        &f(gelu_tanh_ref),
+    )?;
+    let slope = E::from64(0.01);
+    check_close(
+        "leaky_relu",
+        &a,
+        &x.try_unary_float(FloatUnaryOp::LeakyRelu(slope))
+            .unwrap()
+            .to_vec(),
+        &map(&a64, |v| if v > 0.0 { v } else { v * slope.to64() }),
     )?;
 
     let s64 = s.to64();
@@ -475,6 +551,26 @@ fn clamp_nan_and_crossed_bounds() {
     let i = tensor([-5i64, 0, 5]);
     assert_eq!(i.clamp(Some(3), Some(-3)).to_vec(), vec![-3, -3, -3]);
     assert_eq!(i.relu().to_vec(), vec![0, 0, 5]);
+}
+
+#[test]
+fn round_is_half_to_even_and_sign_of_nan_is_zero() {
+    let x = tensor([0.5f32, 1.5, 2.5, -0.5, -1.5, 0.49999997, f32::NAN, -0.0]);
+    let r = x.round().to_vec();
+    assert_eq!(&r[..6], &[0.0, 2.0, 2.0, -0.0, -2.0, 0.0]);
+    assert!(r[3].is_sign_negative(), "round(-0.5) is -0.0");
+    let s = x.sign().to_vec();
+    assert_eq!(&s[..6], &[1.0, 1.0, 1.0, -1.0, -1.0, 1.0]);
+    assert_eq!(
+        s[6].to_bits(),
+        0.0f32.to_bits(),
+        "sign(NaN) is 0, as PyTorch"
+    );
+    assert_eq!(
+        s[7].to_bits(),
+        0.0f32.to_bits(),
+        "sign(-0.0) is +0.0, as PyTorch"
+    );
 }
 
 #[test]
