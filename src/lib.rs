@@ -19,6 +19,9 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+// `#[derive(Module)]` names `::typetensor`, inside this crate too (its unit tests).
+extern crate self as typetensor;
+
 pub mod autograd;
 pub mod device;
 pub mod dtype;

@@ -114,6 +114,45 @@ pub trait Parameters<E: FloatDtype = f32, D: Device = Cpu> {
     }
 }
 
+/// `prefix.name`, or `prefix` for a tensor that is itself the parameter (empty name).
+fn join(prefix: &str, name: &str) -> String {
+    if name.is_empty() {
+        prefix.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// A tensor is one parameter, named by whatever holds it: a field marked
+/// `#[module(param)]`, or an element of a tuple handed to an optimizer
+/// (`optimizer.step(&mut (w1, w2))` names them `0` and `1`, as `torch.optim.Adam([w1, w2])`
+/// numbers them).
+impl<S: Shape, E: FloatDtype, D: Device> Parameters<E, D> for Tensor<S, E, D> {
+    fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
+        vec![ParamRef {
+            name: String::new(),
+            tensor: self,
+        }]
+    }
+    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
+        vec![Param {
+            name: String::new(),
+            tensor: self,
+        }]
+    }
+}
+
+/// The parameters of a borrowed module: `optimizer.step(&mut (&mut w1, &mut w2))` updates
+/// tensors that stay in their own variables.
+impl<E: FloatDtype, D: Device, M: Parameters<E, D> + ?Sized> Parameters<E, D> for &mut M {
+    fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
+        (**self).parameters()
+    }
+    fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
+        (**self).parameters_mut()
+    }
+}
+
 /// Prefixes names with `prefix.` (a struct field or a `Sequential` index).
 pub fn prefixed<'a, E: FloatDtype, D: Device>(
     prefix: &str,
@@ -122,7 +161,7 @@ pub fn prefixed<'a, E: FloatDtype, D: Device>(
     params
         .into_iter()
         .map(|p| Param {
-            name: format!("{prefix}.{}", p.name),
+            name: join(prefix, &p.name),
             tensor: p.tensor,
         })
         .collect()
@@ -136,7 +175,7 @@ pub fn prefixed_ref<'a, E: FloatDtype, D: Device>(
     params
         .into_iter()
         .map(|p| ParamRef {
-            name: format!("{prefix}.{}", p.name),
+            name: join(prefix, &p.name),
             tensor: p.tensor,
         })
         .collect()

@@ -149,10 +149,10 @@ macro_rules! layer_tuples {
         {
             /// As PyTorch prints a `Sequential`.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                writeln!(f, "Sequential(")?;
-                $(writeln!(f, "  ({}): {:?}", $i, self.layers.$i)?;)*
-                writeln!(f, "  ({}): {:?}", $li, self.layers.$li)?;
-                write!(f, ")")
+                crate::nn::fmt_module(f, "Sequential", "", &[
+                    $((stringify!($i), &self.layers.$i as &dyn fmt::Debug),)*
+                    (stringify!($li), &self.layers.$li as &dyn fmt::Debug),
+                ])
             }
         }
     };

@@ -6,7 +6,8 @@ use crate::nn::activation::{ReLU, Sigmoid, Tanh};
 use crate::nn::linear::Linear;
 use crate::nn::loss::MSELoss;
 use crate::nn::sequential::{Chain, Sequential};
-use crate::tensor::expect_device;
+use crate::shape::Shape;
+use crate::tensor::{Tensor, expect_device};
 
 /// A module that can be moved to device `D2`: `model.to(device)` / `model.cuda()`.
 ///
@@ -80,6 +81,15 @@ impl<const I: usize, const O: usize, E: FloatDtype, D: Device, D2: Device> ToDev
             },
         })
     }
+}
+
+/// A parameter tensor on `device`, still a leaf that requires grad (what
+/// `#[derive(Module)]` does with a `#[module(param)]` field).
+pub fn move_param<S: Shape, E: FloatDtype, D: Device, D2: Device>(
+    param: &Tensor<S, E, D>,
+    device: &D2,
+) -> Result<Tensor<S, E, D2>> {
+    param.try_move_param(device)
 }
 
 // Modules without parameters are the same value on every device.
