@@ -10,9 +10,11 @@ use crate::npy::NpyError;
 pub enum Error {
     /// A run-time buffer (a `Vec`, a slice) does not hold as many elements as the shape needs.
     LengthMismatch {
-        /// The shape the tensor type asks for, e.g. `[5, 3]`.
+        /// The shape the tensor type asks for, e.g. `[5, 3]` (`usize::MAX` marks a
+        /// [`DYN`](crate::DYN) dimension).
         shape: Vec<usize>,
-        /// Elements that shape needs.
+        /// Elements that shape needs (with a `DYN` dimension: the product of the static
+        /// ones, which the length must be a multiple of).
         expected: usize,
         /// Elements that were given.
         found: usize,
@@ -23,6 +25,19 @@ pub enum Error {
         expected: Vec<usize>,
         /// The shape that was found.
         found: Vec<usize>,
+    },
+    /// Two operands' run-time dimensions ([`DYN`](crate::DYN)) do not fit an op's shape rule:
+    /// batches of different sizes added, a `cat` whose other dimensions differ, a `view`
+    /// whose element counts differ. Static dimensions never get here: they are compile errors.
+    IncompatibleShapes {
+        /// The op, as PyTorch names it (`add`, `mm`, `cat`, `view`).
+        op: &'static str,
+        /// The left (or only) operand's shape.
+        lhs: Vec<usize>,
+        /// The right operand's shape, or the shape asked for.
+        rhs: Vec<usize>,
+        /// What the rule needs.
+        rule: &'static str,
     },
     /// An index (in `index_select`, say) is out of range for its dimension.
     IndexOutOfRange {
@@ -55,7 +70,11 @@ fn write_dims(f: &mut fmt::Formatter<'_>, dims: &[usize]) -> fmt::Result {
         if i > 0 {
             write!(f, ", ")?;
         }
-        write!(f, "{d}")?;
+        if *d == crate::shape::DYN {
+            write!(f, "DYN")?;
+        } else {
+            write!(f, "{d}")?;
+        }
     }
     write!(f, "]")
 }
@@ -70,13 +89,28 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "a tensor of shape ")?;
                 write_dims(f, shape)?;
-                write!(f, " needs {expected} elements, but {found} were given")
+                if shape.contains(&crate::shape::DYN) {
+                    write!(f, " needs a multiple of {expected} elements")?;
+                    if shape.iter().filter(|&&d| d == crate::shape::DYN).count() > 1 {
+                        write!(f, " and its sizes (use `from_vec_dims`)")?;
+                    }
+                    write!(f, ", but {found} were given")
+                } else {
+                    write!(f, " needs {expected} elements, but {found} were given")
+                }
             }
             Error::ShapeMismatch { expected, found } => {
                 write!(f, "expected shape ")?;
                 write_dims(f, expected)?;
                 write!(f, ", found shape ")?;
                 write_dims(f, found)
+            }
+            Error::IncompatibleShapes { op, lhs, rhs, rule } => {
+                write!(f, "{op}: shapes ")?;
+                write_dims(f, lhs)?;
+                write!(f, " and ")?;
+                write_dims(f, rhs)?;
+                write!(f, " do not fit: {rule}")
             }
             Error::IndexOutOfRange { index, size } => {
                 write!(

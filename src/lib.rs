@@ -40,13 +40,13 @@ pub use dtype::{DType, Dtype, FloatDtype, NumDtype};
 pub use error::{Error, Result};
 pub use print::PyFloat;
 pub use shape::typenum_bridge::{Dim, Infer};
-pub use shape::{ConstShape, Rank0, Rank1, Rank2, Rank3, Rank4, Shape, Size};
+pub use shape::{ConstShape, DYN, Rank0, Rank1, Rank2, Rank3, Rank4, Shape, Size};
 pub use tensor::{Tensor, manual_seed, tensor};
 
 /// Everything a lesson-style program uses, in one import.
 pub mod prelude {
     pub use crate::{
-        Cpu, Dim, Infer, Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, manual_seed, tensor,
+        Cpu, DYN, Dim, Infer, Rank0, Rank1, Rank2, Rank3, Rank4, Tensor, manual_seed, tensor,
     };
 }
 

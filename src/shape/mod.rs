@@ -114,6 +114,27 @@ impl fmt::Display for Size {
     }
 }
 
+/// A dimension whose size is known only at run time: `Rank2<DYN, 4>` is a matrix with four
+/// columns and any number of rows (a batch read from a file, the last, smaller mini-batch).
+///
+/// `DYN` is a sentinel value of the const parameter (`usize::MAX`, which rustc's messages
+/// print as `usize::MAX`); the shape *value* carries the run-time size. Code generic over a
+/// dimension (`fn forward<const B: usize>(x: &Tensor<Rank2<B, 1000>>)`) therefore takes a
+/// run-time batch unchanged. A static dimension never meets a `DYN` one implicitly:
+/// convert with [`Tensor::to_dyn`](crate::Tensor::to_dyn) (free) or
+/// [`Tensor::try_into_shape`](crate::Tensor::try_into_shape) (checked at run time).
+///
+/// ```
+/// use typetensor::{DYN, Rank2, Tensor};
+/// let n = 3; // known only when the program runs
+/// let x = Tensor::<Rank2<DYN, 4>>::zeros_dims(&[n, 4]).unwrap(); // torch.zeros(n, 4)
+/// assert_eq!(x.shape().to_string(), "torch.Size([3, 4])");
+/// let y = Tensor::<Rank2<DYN, 4>>::ones_dims(&[n, 4]).unwrap();
+/// let z = &x + &y; // both batches have n rows: checked when the program runs
+/// assert_eq!(z.sum().item(), 12.0);
+/// ```
+pub const DYN: usize = usize::MAX;
+
 /// A tensor shape: a type whose value knows its dimensions.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tensor shape",
@@ -122,9 +143,19 @@ impl fmt::Display for Size {
 pub trait Shape: Copy + fmt::Debug + Send + Sync + 'static {
     /// Number of dimensions.
     const RANK: usize;
+    /// Whether every dimension is known at compile time (no [`DYN`]).
+    const IS_STATIC: bool;
     /// The dimensions of this shape value.
     fn dims(&self) -> Dims;
-    /// The shape value with these dimensions, or `None` if the type cannot have them.
+    /// The dimensions the type states, with [`DYN`] (`usize::MAX`) where it leaves one to
+    /// run time: `[DYN, 4]` for `Rank2<DYN, 4>`.
+    const TYPE_DIMS: &'static [usize];
+    /// [`TYPE_DIMS`](Self::TYPE_DIMS) as [`Dims`].
+    fn type_dims() -> Dims {
+        Dims::new(Self::TYPE_DIMS).unwrap_or(Dims::from_array([]))
+    }
+    /// The shape value with these dimensions, or `None` if the type cannot have them (another
+    /// rank, or a static dimension of another size). A [`DYN`] position takes any size.
     fn from_dims(dims: &Dims) -> Option<Self>;
     /// Number of elements.
     fn numel(&self) -> usize {
@@ -133,6 +164,10 @@ pub trait Shape: Copy + fmt::Debug + Send + Sync + 'static {
 }
 
 /// A shape whose every dimension is known at compile time, so a value needs no input.
+///
+/// Implemented for every `RankN`; for a shape with a [`DYN`] dimension, using `DIMS`,
+/// `NUMEL` or `default()` (what `zeros()`, `randn()` and other input-free constructors do)
+/// fails the build with a message saying which constructor to use instead (`zeros_dims`).
 pub trait ConstShape: Shape + Default {
     /// The dimensions, outermost first.
     const DIMS: &'static [usize];
@@ -140,26 +175,85 @@ pub trait ConstShape: Shape + Default {
     const NUMEL: usize;
 }
 
+/// The build-time message for an input-free constructor of a shape with a run-time dimension.
+const fn not_static(name: &str, dims: &[usize]) -> msg::Msg {
+    msg::Msg::new()
+        .s("`")
+        .s(name)
+        .dims(dims)
+        .s("` has a run-time (DYN) dimension, so its size must be given: use the `_dims` constructors (`zeros_dims(&[n, ..])`, `randn_dims`, `from_vec`), or `_like`")
+}
+
 macro_rules! rank {
     ($(#[$doc:meta])* $name:ident, $rank:literal, [$($d:ident),*]) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-        pub struct $name<$(const $d: usize),*>;
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name<$(const $d: usize),*> {
+            // The run-time sizes; a static position always holds its const parameter.
+            dims: [usize; $rank],
+        }
 
         impl<$(const $d: usize),*> Shape for $name<$($d),*> {
             const RANK: usize = $rank;
+            const IS_STATIC: bool = true $(&& $d != DYN)*;
+            #[inline]
+            #[allow(clippy::reversed_empty_ranges)] // Rank0 has no dims to loop over
             fn dims(&self) -> Dims {
-                Dims::from_array([$($d),*])
+                // A static position reads its const parameter, so the compiler knows it.
+                let ty: [usize; $rank] = [$($d),*];
+                let mut d = self.dims;
+                for (d, t) in d.iter_mut().zip(ty) {
+                    if t != DYN {
+                        *d = t;
+                    }
+                }
+                Dims::from_array(d)
             }
+            const TYPE_DIMS: &'static [usize] = &[$($d),*];
+            #[allow(clippy::reversed_empty_ranges)]
             fn from_dims(dims: &Dims) -> Option<Self> {
-                let want: [usize; $rank] = [$($d),*];
-                (dims.as_slice() == want.as_slice()).then_some($name)
+                let ty: [usize; $rank] = [$($d),*];
+                let got = dims.as_slice();
+                if got.len() != $rank {
+                    return None;
+                }
+                let mut d = [0usize; $rank];
+                for i in 0..$rank {
+                    if (ty[i] != DYN && got[i] != ty[i]) || got[i] == DYN {
+                        return None;
+                    }
+                    d[i] = got[i];
+                }
+                Some($name { dims: d })
+            }
+        }
+
+        impl<$(const $d: usize),*> Default for $name<$($d),*> {
+            /// The value of a static shape. Fails the build for a shape with a [`DYN`]
+            /// dimension, whose size no default can know.
+            fn default() -> Self {
+                const {
+                    if !<Self as Shape>::IS_STATIC {
+                        panic!("{}", not_static(stringify!($name), &[$($d),*]).as_str())
+                    }
+                }
+                $name { dims: [$($d),*] }
             }
         }
 
         impl<$(const $d: usize),*> ConstShape for $name<$($d),*> {
-            const DIMS: &'static [usize] = &[$($d),*];
-            const NUMEL: usize = 1 $(* $d)*;
+            const DIMS: &'static [usize] = {
+                if !<Self as Shape>::IS_STATIC {
+                    panic!("{}", not_static(stringify!($name), &[$($d),*]).as_str())
+                }
+                &[$($d),*]
+            };
+            const NUMEL: usize = {
+                if !<Self as Shape>::IS_STATIC {
+                    panic!("{}", not_static(stringify!($name), &[$($d),*]).as_str())
+                }
+                1 $(* $d)*
+            };
         }
 
         impl<$(const $d: usize),*> fmt::Debug for $name<$($d),*> {
@@ -168,6 +262,52 @@ macro_rules! rank {
             }
         }
     };
+}
+
+/// The dims of an elementwise result under the typed broadcast rule (equal shapes, or the
+/// lower-rank operand equal to the other's trailing dims), checked at run time.
+///
+/// The types already guarantee the ranks and every static size; only [`DYN`] sizes can
+/// differ here. Size-1 dims never stretch: a run-time batch of 1 does not broadcast onto one
+/// of 64, as a static `Rank2<1, N>` would not.
+pub(crate) fn broadcast_dims(op: &'static str, a: Dims, b: Dims) -> crate::Result<Dims> {
+    let (big, small) = if a.rank() >= b.rank() { (a, b) } else { (b, a) };
+    if big.as_slice()[big.rank() - small.rank()..] == *small.as_slice() {
+        Ok(big)
+    } else {
+        Err(crate::Error::IncompatibleShapes {
+            op,
+            lhs: a.as_slice().to_vec(),
+            rhs: b.as_slice().to_vec(),
+            rule: "elementwise operands need equal shapes, or one equal to the trailing dimensions of the other",
+        })
+    }
+}
+
+/// Checks at run time that `src` broadcasts onto `dst` without changing it (the in-place,
+/// `copy_`, `masked_fill` and `where_` rule): `src` equals `dst`'s trailing dims.
+pub(crate) fn check_onto(op: &'static str, dst: Dims, src: Dims) -> crate::Result<()> {
+    if src.rank() <= dst.rank() && dst.as_slice()[dst.rank() - src.rank()..] == *src.as_slice() {
+        Ok(())
+    } else {
+        Err(crate::Error::IncompatibleShapes {
+            op,
+            lhs: dst.as_slice().to_vec(),
+            rhs: src.as_slice().to_vec(),
+            rule: "the right operand must equal the left's shape or its trailing dimensions",
+        })
+    }
+}
+
+/// The shape value of type `S` with these run-time dims, or an error naming the type's
+/// dims and the ones found.
+pub fn shape_from_dims<S: Shape>(dims: &[usize]) -> crate::Result<S> {
+    Dims::new(dims)
+        .and_then(|d| S::from_dims(&d))
+        .ok_or_else(|| crate::Error::ShapeMismatch {
+            expected: S::type_dims().as_slice().to_vec(),
+            found: dims.to_vec(),
+        })
 }
 
 /// A shape no tensor ever has. Shape rules give it a second, unusable impl: with two impls
@@ -187,9 +327,11 @@ macro_rules! probe_shape {
     ($($t:ident),*) => {$(
         impl Shape for $t {
             const RANK: usize = 0;
+            const IS_STATIC: bool = true;
             fn dims(&self) -> Dims {
                 Dims::from_array([])
             }
+            const TYPE_DIMS: &'static [usize] = &[];
             fn from_dims(_: &Dims) -> Option<Self> {
                 None
             }
@@ -225,12 +367,35 @@ mod tests {
 
     #[test]
     fn dims_and_numel() {
-        assert_eq!(Rank2::<5, 3>.dims().as_slice(), &[5, 3]);
-        assert_eq!(Rank0.numel(), 1);
+        assert_eq!(Rank2::<5, 3>::default().dims().as_slice(), &[5, 3]);
+        assert_eq!(Rank0::default().numel(), 1);
         assert_eq!(<Rank3<2, 0, 4> as ConstShape>::NUMEL, 0);
-        assert_eq!(format!("{:?}", Rank2::<5, 3>), "Rank2[5, 3]");
-        assert_eq!(Size(Rank2::<5, 3>.dims()).to_string(), "torch.Size([5, 3])");
-        assert_eq!(Size(Rank0.dims()).to_string(), "torch.Size([])");
+        assert_eq!(format!("{:?}", Rank2::<5, 3>::default()), "Rank2[5, 3]");
+        assert_eq!(
+            Size(Rank2::<5, 3>::default().dims()).to_string(),
+            "torch.Size([5, 3])"
+        );
+        assert_eq!(Size(Rank0::default().dims()).to_string(), "torch.Size([])");
         assert!(Dims::new(&[1, 2, 3, 4, 5]).is_none());
+    }
+}
+
+#[cfg(test)]
+mod dyn_tests {
+    use super::*;
+
+    #[test]
+    fn dyn_positions_take_any_size_static_ones_their_own() {
+        let d = Dims::new(&[7, 4]).unwrap();
+        let s = Rank2::<DYN, 4>::from_dims(&d).unwrap();
+        assert_eq!(s.dims(), d);
+        assert_eq!(format!("{s:?}"), "Rank2[7, 4]");
+        assert!(Rank2::<DYN, 4>::from_dims(&Dims::new(&[7, 5]).unwrap()).is_none());
+        assert!(Rank2::<DYN, 4>::from_dims(&Dims::new(&[7]).unwrap()).is_none());
+        assert!(Rank2::<DYN, 4>::from_dims(&Dims::new(&[DYN, 4]).unwrap()).is_none());
+        assert!(Rank2::<3, 4>::from_dims(&d).is_none());
+        assert_eq!(Rank2::<DYN, 4>::type_dims().as_slice(), &[DYN, 4]);
+        const { assert!(!<Rank2<DYN, 4> as Shape>::IS_STATIC) };
+        const { assert!(<Rank2<3, 4> as Shape>::IS_STATIC) };
     }
 }

@@ -52,7 +52,11 @@ impl Msg {
             if i > 0 {
                 me = me.s(", ");
             }
-            me = me.u(d[i]);
+            me = if d[i] == super::DYN {
+                me.s("DYN")
+            } else {
+                me.u(d[i])
+            };
             i += 1;
         }
         me.s("]")
@@ -75,5 +79,9 @@ mod tests {
         const M: super::Msg = super::Msg::new().s("shape ").dims(&[5, 3]).s(" has ").u(15);
         assert_eq!(M.as_str(), "shape [5, 3] has 15");
         assert_eq!(super::Msg::new().dims(&[]).u(0).as_str(), "[]0");
+        assert_eq!(
+            super::Msg::new().dims(&[crate::DYN, 4]).as_str(),
+            "[DYN, 4]"
+        );
     }
 }

@@ -13,9 +13,8 @@ use ndarray::{
 use crate::Result;
 use crate::device::Cpu;
 use crate::dtype::Dtype;
-use crate::error::Error;
 use crate::layout::Layout;
-use crate::shape::{ConstShape, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
+use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape, shape_from_dims};
 
 use super::Tensor;
 
@@ -98,7 +97,7 @@ fn unreachable_rank() -> ! {
     panic!("typetensor bug: a tensor layout does not fit its ndarray view")
 }
 
-impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
+impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// `torch.from_numpy(a)`: a tensor over the array's own buffer when it is in standard
     /// (row-major, dense) order, which moves without copying; other layouts are copied.
     /// The array may have any dimension type (`Array2`, `ArrayD`, …): a shape that is not
@@ -115,36 +114,26 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// assert!(Tensor::<Rank1<5>, f64>::from_numpy(wrong).is_err());
     /// ```
     pub fn from_numpy<N: Dimension>(array: Array<E, N>) -> Result<Self> {
-        if array.shape() != S::DIMS {
-            return Err(Error::ShapeMismatch {
-                expected: S::DIMS.to_vec(),
-                found: array.shape().to_vec(),
-            });
-        }
+        let shape: S = shape_from_dims(array.shape())?;
         let data = if array.is_standard_layout() {
             let (vec, offset) = array.into_raw_vec_and_offset();
             match offset {
                 Some(0) | None => vec,
-                Some(o) => vec[o..o + S::NUMEL].to_vec(),
+                Some(o) => vec[o..o + shape.numel()].to_vec(),
             }
         } else {
             array.iter().copied().collect()
         };
-        Ok(Self::from_storage(data, S::default(), Cpu))
+        Ok(Self::from_storage(data, shape, Cpu))
     }
 
     /// A tensor copied from an array view of any dimension type; `Err` on a shape other
     /// than `S`.
     pub fn from_ndarray_view<N: Dimension>(array: ArrayView<'_, E, N>) -> Result<Self> {
-        if array.shape() != S::DIMS {
-            return Err(Error::ShapeMismatch {
-                expected: S::DIMS.to_vec(),
-                found: array.shape().to_vec(),
-            });
-        }
+        let shape: S = shape_from_dims(array.shape())?;
         Ok(Self::from_storage(
             array.iter().copied().collect(),
-            S::default(),
+            shape,
             Cpu,
         ))
     }

@@ -31,20 +31,6 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
         Self::zeros()
     }
 
-    /// A tensor holding `data` in row-major order: `torch.tensor(data).view(5, 3)`.
-    ///
-    /// The length is only known at run time, so a wrong length is an `Err`, never a panic:
-    /// ```
-    /// use typetensor::{Rank2, Tensor};
-    /// let ok = Tensor::<Rank2<2, 2>>::from_vec(vec![1.0, 2.0, 3.0, 4.0]);
-    /// assert!(ok.is_ok());
-    /// let err = Tensor::<Rank2<2, 2>>::from_vec(vec![1.0, 2.0, 3.0]).unwrap_err();
-    /// assert_eq!(err.to_string(), "a tensor of shape [2, 2] needs 4 elements, but 3 were given");
-    /// ```
-    pub fn from_vec(data: Vec<E>) -> Result<Self> {
-        Self::from_vec_on(data, &Cpu)
-    }
-
     /// A tensor whose element at row-major position `i` is `f(i)`.
     pub fn from_fn(f: impl FnMut(usize) -> E) -> Self {
         Self::from_storage((0..S::NUMEL).map(f).collect(), S::default(), Cpu)
@@ -85,18 +71,47 @@ impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn try_zeros_on(device: &D) -> Result<Self> {
         Self::try_full_on(E::default(), device)
     }
+}
 
+/// # Creation from run-time data
+impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
+    /// A tensor holding `data` in row-major order: `torch.tensor(data).view(5, 3)`.
+    ///
+    /// The length is only known at run time, so a wrong length is an `Err`, never a panic:
+    /// ```
+    /// use typetensor::{Rank2, Tensor};
+    /// let ok = Tensor::<Rank2<2, 2>>::from_vec(vec![1.0, 2.0, 3.0, 4.0]);
+    /// assert!(ok.is_ok());
+    /// let err = Tensor::<Rank2<2, 2>>::from_vec(vec![1.0, 2.0, 3.0]).unwrap_err();
+    /// assert_eq!(err.to_string(), "a tensor of shape [2, 2] needs 4 elements, but 3 were given");
+    /// ```
+    ///
+    /// With one run-time dimension ([`DYN`](crate::DYN)), the length decides it, as
+    /// PyTorch's `view(-1, 4)`:
+    /// ```
+    /// use typetensor::{DYN, Rank2, Tensor};
+    /// let x = Tensor::<Rank2<DYN, 2>>::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    /// assert_eq!(x.shape(), [3, 2]);
+    /// let err = Tensor::<Rank2<DYN, 2>>::from_vec(vec![1.0, 2.0, 3.0]).unwrap_err();
+    /// assert_eq!(err.to_string(), "a tensor of shape [DYN, 2] needs a multiple of 2 elements, but 3 were given");
+    /// ```
+    pub fn from_vec(data: Vec<E>) -> Result<Self> {
+        Self::from_vec_on(data, &Cpu)
+    }
+}
+
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// [`from_vec`](Tensor::from_vec) on `device`.
     pub fn from_vec_on(data: Vec<E>, device: &D) -> Result<Self> {
-        if data.len() != S::NUMEL {
+        let Some(shape) = super::infer_shape::<S>(data.len()) else {
             return Err(Error::LengthMismatch {
-                shape: S::DIMS.to_vec(),
-                expected: S::NUMEL,
+                shape: S::TYPE_DIMS.to_vec(),
+                expected: S::TYPE_DIMS.iter().filter(|&&d| d != crate::DYN).product(),
                 found: data.len(),
             });
-        }
+        };
         let storage = device.upload(data)?;
-        Ok(Self::from_storage(storage, S::default(), device.clone()))
+        Ok(Self::from_storage(storage, shape, device.clone()))
     }
 }
 

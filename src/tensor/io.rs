@@ -8,23 +8,21 @@ use crate::device::Device;
 use crate::dtype::Dtype;
 use crate::error::Error;
 use crate::npy::{read_npy, write_npy};
-use crate::shape::{ConstShape, Shape};
+use crate::shape::{Shape, shape_from_dims};
 
 use super::Tensor;
 
 /// # Files
-impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// Reads a `.npy` stream made by `np.save`: `torch.from_numpy(np.load(f))`.
-    /// A file of another dtype or shape, or a corrupt one, is an `Err`.
+    /// A file of another dtype or shape, or a corrupt one, is an `Err`. A run-time
+    /// dimension ([`DYN`](crate::DYN)) takes the file's size: `Tensor<Rank2<DYN, 4>>` reads
+    /// a file of any number of rows of four.
     pub fn read_npy_from<R: Read>(reader: R, device: &D) -> Result<Self> {
         let (data, dims) = read_npy::<E, _>(reader)?;
-        if dims != S::DIMS {
-            return Err(Error::ShapeMismatch {
-                expected: S::DIMS.to_vec(),
-                found: dims,
-            });
-        }
-        Self::from_vec_on(data, device)
+        let shape: S = shape_from_dims(&dims)?;
+        let storage = device.upload(data)?;
+        Ok(Self::from_storage(storage, shape, device.clone()))
     }
 
     /// Reads a `.npy` file onto `device` (see [`read_npy_from`](Self::read_npy_from)).
@@ -42,9 +40,7 @@ impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
     pub fn read_npy(path: impl AsRef<Path>, device: &D) -> Result<Self> {
         Self::read_npy_from(BufReader::new(File::open(path)?), device)
     }
-}
 
-impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// Writes the tensor as `.npy` (version 1.0, C order, little-endian): `np.save`.
     pub fn write_npy_to<W: Write>(&self, writer: W) -> Result<()> {
         let data = self.try_to_vec()?;

@@ -12,6 +12,7 @@ use crate::shape::{Dims, Shape, Size};
 mod bridge;
 mod create;
 mod device_move;
+mod dyn_dims;
 mod grad;
 mod io;
 mod random;
@@ -19,6 +20,8 @@ mod random;
 mod try_forms_tests;
 
 pub use create::{IntoTensor, tensor};
+pub use dyn_dims::IntoShape;
+pub(crate) use dyn_dims::infer_shape;
 pub use random::manual_seed;
 
 /// An n-dimensional array whose shape `S`, element type `E` and device `D` are types.

@@ -21,7 +21,7 @@ pub fn manual_seed(seed: u64) {
     RNG.with(|r| *r.borrow_mut() = StdRng::seed_from_u64(seed));
 }
 
-fn sample<E: FloatDtype>(n: usize, normal: bool) -> Vec<E> {
+pub(super) fn sample<E: FloatDtype>(n: usize, normal: bool) -> Vec<E> {
     RNG.with(|r| {
         let rng = &mut *r.borrow_mut();
         if normal {

@@ -11,7 +11,8 @@ use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::{FloatDtype, NumDtype};
 use crate::layout::Layout;
-use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
+use crate::ops::transpose::shape_of;
+use crate::shape::{Rank0, Rank1, Rank2, Rank3, Rank4, Shape, broadcast_dims, check_onto};
 use crate::tensor::{Tensor, expect_device};
 
 mod backward;
@@ -34,6 +35,20 @@ pub enum BinaryOp {
     Maximum,
     /// `torch.minimum(a, b)` (NaN if either is NaN)
     Minimum,
+}
+
+impl BinaryOp {
+    /// PyTorch's name for the op (`add`), as errors quote it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+            BinaryOp::Maximum => "maximum",
+            BinaryOp::Minimum => "minimum",
+        }
+    }
 }
 
 /// Kernels for [`BinaryOp`]s.
@@ -77,20 +92,16 @@ pub trait BinaryKernel: DeviceStorage {
     message = "shapes `{Self}` and `{Rhs}` cannot be combined elementwise",
     label = "the shapes are neither equal nor broadcastable",
     note = "elementwise ops need equal shapes, or one shape equal to the trailing dimensions of the other (a `Rank1<N>` bias onto `Rank2<M, N>`, a `Rank0` scalar onto anything)",
-    note = "to repeat a size-1 dimension, call `.expand_dim::<AXIS, SIZE>()` first"
+    note = "to repeat a size-1 dimension, call `.expand_dim::<AXIS, SIZE>()` first",
+    note = "a `usize::MAX` dimension is `DYN` (sized at run time) and never meets a static one implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
 )]
 pub trait Broadcast<Rhs: Shape>: Shape {
     /// The shape of the result.
     type Output: Shape;
-    /// The result's shape value.
-    fn broadcast(&self, rhs: &Rhs) -> Self::Output;
 }
 
 impl<S: Shape> Broadcast<S> for S {
     type Output = S;
-    fn broadcast(&self, _: &S) -> S {
-        *self
-    }
 }
 
 // Lower rank onto higher rank, matched from the right: both operand orders.
@@ -99,16 +110,10 @@ macro_rules! suffix_broadcast {
         #[diagnostic::do_not_recommend]
         impl<$(const $hi: usize),*> Broadcast<$low> for $high {
             type Output = $high;
-            fn broadcast(&self, _: &$low) -> $high {
-                *self
-            }
         }
         #[diagnostic::do_not_recommend]
         impl<$(const $hi: usize),*> Broadcast<$high> for $low {
             type Output = $high;
-            fn broadcast(&self, rhs: &$high) -> $high {
-                *rhs
-            }
         }
     };
 }
@@ -128,7 +133,8 @@ suffix_broadcast!([A, B, C, D] Rank4<A, B, C, D>, [B, C, D] Rank3<B, C, D>);
 #[diagnostic::on_unimplemented(
     message = "a `{Rhs}` operand cannot be broadcast onto a `{Self}` tensor in place",
     label = "the in-place result keeps the shape `{Self}`, so the right side must broadcast onto it",
-    note = "in-place ops accept an equal shape or one equal to the trailing dimensions of the left (a `Rank1<N>` onto `Rank2<M, N>`), never a larger one"
+    note = "in-place ops accept an equal shape or one equal to the trailing dimensions of the left (a `Rank1<N>` onto `Rank2<M, N>`), never a larger one",
+    note = "a `usize::MAX` dimension is `DYN` (sized at run time) and never meets a static one implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
 )]
 pub trait BroadcastInto<Rhs: Shape>: Shape {}
 
@@ -193,8 +199,8 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2>,
     {
-        let shape = self.shape.broadcast(&rhs.shape);
-        let dims = shape.dims();
+        let dims = broadcast_dims(op.name(), self.dims(), rhs.dims())?;
+        let shape = shape_of(&Layout::contiguous(dims));
         let la = self.layout.broadcast_to(dims);
         let lb = rhs.layout.broadcast_to(dims);
         let storage = self
@@ -213,6 +219,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
+        check_onto(op.name(), self.dims(), rhs.dims())?;
         let lb = rhs.layout.broadcast_to(self.dims());
         if let Some(done) = self.write_in_place(&[rhs.node()], |device, storage, la| {
             device.binary_assign(op, storage, la, &rhs.storage, &lb, None)

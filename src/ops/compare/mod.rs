@@ -6,7 +6,7 @@ use crate::device::{Device, DeviceStorage};
 use crate::dtype::Dtype;
 use crate::layout::Layout;
 use crate::ops::arith::{Broadcast, BroadcastInto, BroadcastOf};
-use crate::shape::Shape;
+use crate::shape::{Shape, broadcast_dims, check_onto};
 use crate::tensor::{Tensor, expect_device};
 
 mod backward;
@@ -29,6 +29,20 @@ pub enum CmpOp {
     Gt,
     /// `a >= b`
     Ge,
+}
+
+impl CmpOp {
+    /// PyTorch's name for the op (`lt`), as errors quote it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "eq",
+            CmpOp::Ne => "ne",
+            CmpOp::Lt => "lt",
+            CmpOp::Le => "le",
+            CmpOp::Gt => "gt",
+            CmpOp::Ge => "ge",
+        }
+    }
 }
 
 /// Kernels for comparisons and mask selection.
@@ -115,8 +129,8 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: Broadcast<S2>,
     {
-        let shape = self.shape.broadcast(&rhs.shape);
-        let dims = shape.dims();
+        let dims = broadcast_dims(op.name(), self.dims(), rhs.dims())?;
+        let shape = crate::ops::transpose::shape_of(&Layout::contiguous(dims));
         let storage = self.device.compare(
             op,
             &self.storage,
@@ -167,6 +181,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         S: BroadcastInto<S2>,
     {
         let dims = self.dims();
+        check_onto("masked_fill", dims, mask.dims())?;
         let (fill, lf) = self.scalar_operand(value)?;
         let storage = self.device.select(
             &mask.storage,
@@ -228,6 +243,8 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         S: BroadcastInto<S2> + BroadcastInto<S3>,
     {
         let dims = self.dims();
+        check_onto("where", dims, cond.dims())?;
+        check_onto("where", dims, other.dims())?;
         let storage = self.device.select(
             &cond.storage,
             &cond.layout.broadcast_to(dims),

@@ -95,6 +95,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: BroadcastInto<S2>,
     {
+        crate::shape::check_onto("copy_", self.dims(), src.dims())?;
         let layout = src.layout.broadcast_to(self.dims());
         let new = self.with_storage(self.device.contiguous(&src.storage, &layout)?);
         let src_dims = src.dims();

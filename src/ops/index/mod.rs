@@ -9,6 +9,7 @@ use typenum::{Const, Diff, IsLessOrEqual, Sum, ToUInt, True, U};
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
 use crate::dtype::{Dtype, NumDtype};
+use crate::error::Error;
 use crate::layout::Layout;
 use crate::ops::transpose::shape_of;
 use crate::shape::Dims;
@@ -172,6 +173,23 @@ impl<R: Shape, const AX: usize> Cat<R, AX> for ShapeProbe {
     type Out = ShapeProbe;
 }
 
+/// Checks at run time that `len` entries from `start` fit dimension `ax` (the rules check
+/// static sizes at compile time; a [`DYN`](crate::DYN) size is only known here).
+fn check_range(op: &'static str, dims: Dims, ax: usize, start: usize, len: usize) -> Result<()> {
+    let size = dims[ax];
+    if start.checked_add(len).is_some_and(|end| end <= size) {
+        return Ok(());
+    }
+    let mut want = dims.as_slice().to_vec();
+    want[ax] = start.saturating_add(len);
+    Err(Error::IncompatibleShapes {
+        op,
+        lhs: dims.as_slice().to_vec(),
+        rhs: want,
+        rule: "the range runs past the end of a run-time dimension (the right shape shows the end it needs)",
+    })
+}
+
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// `x.narrow(AX, START, LEN)`: `LEN` entries of dimension `AX` from `START`, no copy.
     ///
@@ -187,8 +205,25 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: Narrow<AX, START, LEN>,
     {
+        expect_device(self.try_narrow::<AX, START, LEN>())
+    }
+
+    /// [`narrow`](Self::narrow), with a range past the end of a run-time
+    /// ([`DYN`](crate::DYN)) dimension returned as `Err` (a static one is a compile error).
+    pub fn try_narrow<const AX: usize, const START: usize, const LEN: usize>(
+        &self,
+    ) -> Result<Tensor<<S as Narrow<AX, START, LEN>>::Out, E, D>>
+    where
+        S: Narrow<AX, START, LEN>,
+    {
+        check_range("narrow", self.dims(), AX, START, LEN)?;
         let layout = self.layout.narrow(AX, START, LEN);
-        backward::record_narrow(self.view_as(shape_of(&layout), layout), self, AX, START)
+        Ok(backward::record_narrow(
+            self.view_as(shape_of(&layout), layout),
+            self,
+            AX,
+            START,
+        ))
     }
 
     /// `x[START:]` along dimension `AX`, no copy. The lesson's `x[1:, 1:]` is
@@ -206,9 +241,26 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: SliceFrom<AX, START>,
     {
-        let len = self.dims()[AX] - START;
-        let layout = self.layout.narrow(AX, START, len);
-        backward::record_narrow(self.view_as(shape_of(&layout), layout), self, AX, START)
+        expect_device(self.try_slice_from::<AX, START>())
+    }
+
+    /// [`slice_from`](Self::slice_from), with a start past the end of a run-time
+    /// ([`DYN`](crate::DYN)) dimension returned as `Err` (a static one is a compile error).
+    pub fn try_slice_from<const AX: usize, const START: usize>(
+        &self,
+    ) -> Result<Tensor<<S as SliceFrom<AX, START>>::Out, E, D>>
+    where
+        S: SliceFrom<AX, START>,
+    {
+        let dims = self.dims();
+        check_range("slice_from", dims, AX, START, 0)?;
+        let layout = self.layout.narrow(AX, START, dims[AX] - START);
+        Ok(backward::record_narrow(
+            self.view_as(shape_of(&layout), layout),
+            self,
+            AX,
+            START,
+        ))
     }
 
     /// `torch.cat([x, y], dim=AX)`.
@@ -238,6 +290,16 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: Cat<R, AX>,
     {
+        let (da, db) = (self.dims(), other.dims());
+        let fits = (0..da.rank()).all(|i| i == AX || da[i] == db[i]);
+        if !fits {
+            return Err(Error::IncompatibleShapes {
+                op: "cat",
+                lhs: da.as_slice().to_vec(),
+                rhs: db.as_slice().to_vec(),
+                rule: "tensors to concatenate must match in every dimension but the joined one",
+            });
+        }
         let storage = self.device.cat(
             &self.storage,
             &self.layout,
@@ -273,7 +335,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
             self.device
                 .index_select(&self.storage, &self.layout, AX, &idx.storage, &idx.layout)?;
         let mut dims = self.dims().as_slice().to_vec();
-        dims[AX] = K;
+        dims[AX] = idx.dims()[0];
         let layout = Layout::contiguous(Dims::new(&dims).unwrap_or(self.dims()));
         let out = Tensor::from_storage(storage, shape_of(&layout), self.device.clone());
         Ok(backward::record_index_select(out, self, AX, idx.raw()))

@@ -68,11 +68,25 @@ pub(crate) fn gemm_dims(la: &Layout, lb: &Layout) -> Result<GemmDims> {
     })
 }
 
+/// Checks at run time that the operands' [`DYN`](crate::DYN) sizes fit the product (the
+/// types already guarantee the ranks and every static size).
+fn check_operands(op: &'static str, a: Dims, b: Dims, la: &Layout, lb: &Layout) -> Result<()> {
+    gemm_dims(la, lb)
+        .map(|_| ())
+        .map_err(|_| Error::IncompatibleShapes {
+            op,
+            lhs: a.as_slice().to_vec(),
+            rhs: b.as_slice().to_vec(),
+            rule: "a product needs [.., M, K] x [.., K, N] with equal batch dimensions",
+        })
+}
+
 /// Shapes that can be matrix-multiplied, and the shape of the product.
 #[diagnostic::on_unimplemented(
     message = "cannot matrix-multiply a `{Self}` tensor by a `{Rhs}` tensor",
     label = "inner dimensions (or batch dimensions) differ",
-    note = "`matmul` needs [.., M, K] × [.., K, N] with equal batch dimensions; a `Rank1<K>` vector acts as [1, K] on the left and [K, 1] on the right"
+    note = "`matmul` needs [.., M, K] × [.., K, N] with equal batch dimensions; a `Rank1<K>` vector acts as [1, K] on the left and [K, 1] on the right",
+    note = "a `usize::MAX` dimension is `DYN` (sized at run time) and never meets a static one implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
 )]
 pub trait MatMul<Rhs: Shape>: Shape {
     /// The product's shape.
@@ -83,7 +97,8 @@ pub trait MatMul<Rhs: Shape>: Shape {
 #[diagnostic::on_unimplemented(
     message = "cannot `mm` a `{Self}` matrix by a `{Rhs}` matrix",
     label = "the inner dimensions differ",
-    note = "`mm` needs [M, K] × [K, N]: the left operand's columns must equal the right operand's rows"
+    note = "`mm` needs [M, K] × [K, N]: the left operand's columns must equal the right operand's rows",
+    note = "a `usize::MAX` dimension is `DYN` (sized at run time) and never meets a static one implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
 )]
 pub trait Mm<Rhs: Shape>: Shape {
     /// The product's shape.
@@ -172,6 +187,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     {
         let (ma, mb) = (as_matrix(&self.layout, true), as_matrix(&rhs.layout, false));
         let (la, lb) = align_batches(ma, mb);
+        check_operands("matmul", self.dims(), rhs.dims(), &la, &lb)?;
         let storage = self.device.matmul(&self.storage, &la, &rhs.storage, &lb)?;
         // The kernel's output dims are [batch…, m, n]; the rule's shape drops the vector dims.
         let mut out_dims = la.dims().as_slice().to_vec();
@@ -237,6 +253,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     where
         S: Mm<S2>,
     {
+        check_operands("mm", self.dims(), rhs.dims(), &self.layout, &rhs.layout)?;
         let storage = self
             .device
             .matmul(&self.storage, &self.layout, &rhs.storage, &rhs.layout)?;

@@ -135,7 +135,7 @@ impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
             return Err(Error::EmptyReduction);
         }
         let storage = self.device.reduce(op, &self.storage, &self.layout, None)?;
-        let out = Tensor::from_storage(storage, Rank0, self.device.clone());
+        let out = Tensor::from_storage(storage, Rank0::default(), self.device.clone());
         Ok(backward::record(out, op, Reduction::All, false, self))
     }
 

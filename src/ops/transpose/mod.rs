@@ -101,7 +101,8 @@ impl<const M: usize, const N: usize, E: Dtype, D: Device> Tensor<Rank2<M, N>, E,
     /// assert_eq!(xt.to_vec(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
     /// ```
     pub fn t(&self) -> Tensor<Rank2<N, M>, E, D> {
-        let out = self.view_as(Rank2, self.layout.transpose(0, 1));
+        let layout = self.layout.transpose(0, 1);
+        let out = self.view_as(shape_of(&layout), layout);
         backward::record_permute(out, "TBackward0", self, &[1, 0])
     }
 }
