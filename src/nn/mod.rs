@@ -1,9 +1,12 @@
 //! `torch.nn`: modules with typed `forward`, parameters, losses, initialisation, and
 //! saving/loading weights as safetensors.
 mod activation;
+mod embedding;
+mod flatten;
 pub mod init;
 mod linear;
 mod loss;
+mod norm;
 mod params;
 mod repr;
 mod safetensors;
@@ -12,8 +15,11 @@ mod to_device;
 mod training;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
+pub use embedding::{Embedded, Embedding, EmbeddingIndices};
+pub use flatten::{Flatten, FlattenBatch};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
+pub use norm::{BatchNorm1d, Channels, LastDim, LayerNorm};
 pub use params::{AnyParam, Param, ParamRef, Parameters, prefixed, prefixed_ref};
 pub use repr::fmt_module;
 pub use safetensors::{from_bytes, load, save, to_bytes};

@@ -15,10 +15,12 @@ use crate::nn::sequential::Chain;
 /// for the others the mode changes nothing.
 ///
 /// ```
-/// use typetensor::nn::{Linear, ReLU, Sequential, Training};
-/// let mut model = Sequential::new((Linear::<4, 3>::new(), ReLU));
+/// use typetensor::nn::{BatchNorm1d, Linear, ReLU, Sequential, Training};
+/// let mut model = Sequential::new((Linear::<4, 3>::new(), BatchNorm1d::<3>::new(), ReLU));
 /// model.eval(); // model.eval()
+/// assert!(!model.layers.1.training);
 /// model.train(); // model.train()
+/// assert!(model.layers.1.training);
 /// ```
 pub trait Training {
     /// `model.train(mode)`: sets the mode of this module and of every module inside it.
