@@ -109,10 +109,7 @@ impl<const V: usize, const DM: usize, E: FloatDtype, D: Device> Embedding<V, DM,
     }
 
     /// [`Module::forward`] with errors returned: an index outside `0..V`, or a device error.
-    pub fn try_forward<S: Shape>(
-        &self,
-        idx: &Tensor<S, i64, D>,
-    ) -> Result<Embedded<S, DM, E, D>>
+    pub fn try_forward<S: Shape>(&self, idx: &Tensor<S, i64, D>) -> Result<Embedded<S, DM, E, D>>
     where
         Tensor<S, i64, D>: EmbeddingIndices<DM>,
     {

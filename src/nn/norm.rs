@@ -51,7 +51,10 @@ impl<const H: usize> LastDim<H> for ShapeProbe {}
 /// let y: Tensor<Rank2<2, 3>> = ln.forward(&tensor([[1.0f32, 2.0, 3.0], [0.0, 0.0, 3.0]]));
 /// let row = &y.to_vec()[..3];
 /// assert!((row[0] + 1.2247).abs() < 1e-4 && row[1].abs() < 1e-6);
-/// assert_eq!(format!("{ln:?}"), "LayerNorm((3,), eps=1e-05, elementwise_affine=True)");
+/// assert_eq!(
+///     format!("{ln:?}"),
+///     "LayerNorm((3,), eps=1e-05, elementwise_affine=True, bias=True)"
+/// );
 /// ```
 pub struct LayerNorm<const H: usize, E: FloatDtype = f32, D: Device = Cpu> {
     /// `[H]`, ones at first; `None` without `elementwise_affine`.
@@ -138,22 +141,20 @@ impl<const H: usize, S: LastDim<H>, E: FloatDtype, D: Device> Module<Tensor<S, E
 }
 
 impl<const H: usize, E: FloatDtype, D: Device> fmt::Debug for LayerNorm<H, E, D> {
-    /// `LayerNorm((10,), eps=1e-05, elementwise_affine=True)`, as PyTorch.
+    /// `LayerNorm((10,), eps=1e-05, elementwise_affine=True, bias=True)`, as PyTorch.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let affine = if self.weight.is_some() {
-            "True"
-        } else {
-            "False"
-        };
-        let mut extra = format!(
-            "({H},), eps={}, elementwise_affine={affine}",
-            PyFloat(self.eps)
+        let extra = format!(
+            "({H},), eps={}, elementwise_affine={}, bias={}",
+            PyFloat(self.eps),
+            py_bool(self.weight.is_some()),
+            py_bool(self.bias.is_some())
         );
-        if self.weight.is_some() && self.bias.is_none() {
-            extra.push_str(", bias=False");
-        }
         fmt_module(f, "LayerNorm", &extra, &[])
     }
+}
+
+fn py_bool(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
 }
 
 /// The weight and bias as parameters named `weight` and `bias`.
@@ -373,6 +374,12 @@ impl<const C: usize, E: FloatDtype, D: Device> BatchNorm1d<C, E, D> {
         self
     }
 
+    /// `bias=False`: a weight but no bias.
+    pub fn no_bias(mut self) -> Self {
+        self.bias = None;
+        self
+    }
+
     /// `track_running_stats=False`: batch statistics in both modes, nothing kept.
     pub fn no_running_stats(mut self) -> Self {
         self.running = None;
@@ -504,17 +511,18 @@ impl<const C: usize, S: Channels<C>, E: FloatDtype, D: Device> Module<Tensor<S, 
 }
 
 impl<const C: usize, E: FloatDtype, D: Device> fmt::Debug for BatchNorm1d<C, E, D> {
-    /// `BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)`.
+    /// `BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True,
+    /// track_running_stats=True)`, as PyTorch.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let py_bool = |b: bool| if b { "True" } else { "False" };
         let momentum = match self.momentum {
             Some(m) => PyFloat(m).to_string(),
             None => "None".into(),
         };
         let extra = format!(
-            "{C}, eps={}, momentum={momentum}, affine={}, track_running_stats={}",
+            "{C}, eps={}, momentum={momentum}, affine={}, bias={}, track_running_stats={}",
             PyFloat(self.eps),
             py_bool(self.weight.is_some()),
+            py_bool(self.bias.is_some()),
             py_bool(self.running.is_some())
         );
         fmt_module(f, "BatchNorm1d", &extra, &[])
