@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerate tests/goldens/nn_modules.txt (forward values, input and parameter gradients,
 running statistics of LayerNorm, BatchNorm1d and Embedding, in float32 and float64, in
-training and evaluation mode) and tests/goldens/nn_print.txt (PyTorch's `print(model)` of
+training and evaluation mode; gradients clipped by torch.nn.utils.clip_grad_norm_ and
+clip_grad_value_) and tests/goldens/nn_print.txt (PyTorch's `print(model)` of
 every module typetensor has, and of custom modules).
 
 How to run (from the repository root; needs torch 2.x, any recent version):
@@ -141,6 +142,25 @@ def embedding(lines, dtype_name, padding_idx, tag):
     backward(case, y, g, [("weight", emb.weight)], "")
 
 
+def clipping(lines, dtype_name, norm_type, tag):
+    """torch.nn.utils.clip_grad_norm_ (and clip_grad_value_) of two gradients."""
+    dtype = DTYPES[dtype_name]
+    case = Case(lines, f"clip_{tag}", dtype_name)
+    a = torch.zeros(3, 4, dtype=dtype, requires_grad=True)
+    b = torch.zeros(5, dtype=dtype, requires_grad=True)
+    a.grad = pattern((3, 4), 0.6, dtype, 2.0)
+    b.grad = pattern((5,), 1.9, dtype, 3.0)
+    case.put("in", "a.grad", a.grad)
+    case.put("in", "b.grad", b.grad)
+    if norm_type == "value":
+        torch.nn.utils.clip_grad_value_([a, b], 0.8)
+    else:
+        total = torch.nn.utils.clip_grad_norm_([a, b], max_norm=1.5, norm_type=norm_type)
+        case.put("out", "total_norm", total.reshape(1))
+    case.put("out", "a.grad_clipped", a.grad)
+    case.put("out", "b.grad_clipped", b.grad)
+
+
 def modules_text(lines):
     for dt in DTYPES:
         layer_norm(lines, dt, (3, 4, 5), f"rank3_{dt}")
@@ -153,6 +173,10 @@ def modules_text(lines):
         batch_norm(lines, dt, (5, 3), f"untracked_{dt}", track=False)
         embedding(lines, dt, None, f"plain_{dt}")
         embedding(lines, dt, 4, f"padding_{dt}")
+        clipping(lines, dt, 2.0, f"norm2_{dt}")
+        clipping(lines, dt, float("inf"), f"norminf_{dt}")
+        clipping(lines, dt, 3.0, f"norm3_{dt}")
+        clipping(lines, dt, "value", f"value_{dt}")
 
 
 class TwoLayerNet(torch.nn.Module):

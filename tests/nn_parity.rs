@@ -1,4 +1,4 @@
-//! `LayerNorm`, `BatchNorm1d` and `Embedding` against PyTorch: forward values, input and
+//! `LayerNorm`, `BatchNorm1d`, `Embedding` and gradient clipping against PyTorch: forward values, input and
 //! parameter gradients, and running statistics, in training and evaluation mode, float32
 //! and float64 (`scripts/nn_goldens.py` made `tests/goldens/nn_modules.txt`). Each gradient
 //! is that of `(y * g).sum()` for the recorded `g`. `--nocapture` prints the largest
@@ -200,6 +200,30 @@ fn embedding<E: FloatDtype>(name: &str, padding_idx: Option<usize>) {
     gold.check("weight.grad", &emb.weight.grad().unwrap());
 }
 
+/// `clip_grad_norm_` (`norm_type` 2, inf, 3) or `clip_grad_value_` (`None`) over two
+/// tensors handed over as a tuple.
+fn clipping<E: FloatDtype>(name: &str, norm_type: Option<f64>) {
+    use typetensor::nn::utils::{clip_grad_norm_, clip_grad_value_};
+    let mut gold = Golden::new::<E>(name);
+    let a = Tensor::<Rank2<3, 4>, E>::zeros().requires_grad_();
+    let b = Tensor::<typetensor::Rank1<5>, E>::zeros().requires_grad_();
+    a.set_grad(Some(&gold.input("a.grad")));
+    b.set_grad(Some(&gold.input("b.grad")));
+    let params = (a, b);
+    match norm_type {
+        Some(p) => {
+            let total = clip_grad_norm_(&params, 1.5, p).unwrap();
+            gold.check(
+                "total_norm",
+                &Tensor::<typetensor::Rank1<1>, E>::from_vec(vec![total]).unwrap(),
+            );
+        }
+        None => clip_grad_value_(&params, 0.8).unwrap(),
+    }
+    gold.check("a.grad_clipped", &params.0.grad().unwrap());
+    gold.check("b.grad_clipped", &params.1.grad().unwrap());
+}
+
 macro_rules! per_dtype {
     ($($test:ident => $body:expr;)*) => {
         mod float32 {
@@ -226,6 +250,10 @@ per_dtype! {
     batchnorm_untracked => |dt, _: P<E>| batch_norm::<3, Rank2<5, 3>, E>(&format!("batchnorm_untracked_{dt}"), Bn::Untracked);
     embedding_plain => |dt, _: P<E>| embedding::<E>(&format!("embedding_plain_{dt}"), None);
     embedding_padding => |dt, _: P<E>| embedding::<E>(&format!("embedding_padding_{dt}"), Some(4));
+    clip_grad_norm_2 => |dt, _: P<E>| clipping::<E>(&format!("clip_norm2_{dt}"), Some(2.0));
+    clip_grad_norm_inf => |dt, _: P<E>| clipping::<E>(&format!("clip_norminf_{dt}"), Some(f64::INFINITY));
+    clip_grad_norm_3 => |dt, _: P<E>| clipping::<E>(&format!("clip_norm3_{dt}"), Some(3.0));
+    clip_grad_value => |dt, _: P<E>| clipping::<E>(&format!("clip_value_{dt}"), None);
 }
 
 #[test]

@@ -3,12 +3,12 @@ use std::fmt;
 
 use crate::Result;
 use crate::device::{Cpu, Device};
-use crate::dtype::FloatDtype;
+use crate::dtype::{Dtype, FloatDtype};
 use crate::error::Error;
 use crate::nn::params::{Param, ParamRef, Parameters};
 use crate::nn::sequential::{Features, Follows, Input};
 use crate::nn::{Module, ToDevice, Training, fmt_module};
-use crate::shape::{DYN, Dims, Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe};
+use crate::shape::{DYN, Dims, Rank1, Rank2, Rank3, Rank4, Shape};
 use crate::tensor::{Tensor, expect_device};
 
 /// Index tensors an `Embedding<V, DM>` takes, and the shape it gives: the indices' shape
@@ -21,29 +21,38 @@ use crate::tensor::{Tensor, expect_device};
 pub trait EmbeddingIndices<const DM: usize> {
     /// The output's shape.
     type Out: Shape;
+    /// The device the indices are on.
+    type Device: Device;
+    /// The indices in one dimension, in row-major order, and their dims.
+    #[doc(hidden)]
+    fn flat(&self) -> Result<(FlatIndices<Self::Device>, Dims)>;
 }
 
-impl<const N: usize, const DM: usize, D: Device> EmbeddingIndices<DM> for Tensor<Rank1<N>, i64, D> {
-    type Out = Rank2<N, DM>;
+/// Indices in one run-time dimension.
+type FlatIndices<D> = Tensor<Rank1<DYN>, i64, D>;
+
+macro_rules! index_shapes {
+    ($([$($p:ident),*] $s:ty => $out:ty;)*) => {$(
+        impl<$(const $p: usize,)* const DM: usize, D: Device> EmbeddingIndices<DM>
+            for Tensor<$s, i64, D>
+        {
+            type Out = $out;
+            type Device = D;
+            fn flat(&self) -> Result<(FlatIndices<D>, Dims)> {
+                let n = Dims::new(&[self.numel()]).unwrap_or(self.dims());
+                Ok((self.try_reshaped("ViewBackward0", n)?, self.dims()))
+            }
+        }
+    )*};
 }
-impl<const B: usize, const L: usize, const DM: usize, D: Device> EmbeddingIndices<DM>
-    for Tensor<Rank2<B, L>, i64, D>
-{
-    type Out = Rank3<B, L, DM>;
-}
-impl<const A: usize, const B: usize, const L: usize, const DM: usize, D: Device>
-    EmbeddingIndices<DM> for Tensor<Rank3<A, B, L>, i64, D>
-{
-    type Out = Rank4<A, B, L, DM>;
-}
-#[diagnostic::do_not_recommend]
-impl<const DM: usize, D: Device> EmbeddingIndices<DM> for Tensor<ShapeProbe, i64, D> {
-    type Out = ShapeProbe;
+index_shapes! {
+    [N] Rank1<N> => Rank2<N, DM>;
+    [B, L] Rank2<B, L> => Rank3<B, L, DM>;
+    [A, B, L] Rank3<A, B, L> => Rank4<A, B, L, DM>;
 }
 
 /// The output of an embedding of `DM` features indexed by an `i64` tensor of shape `S`.
-pub type Embedded<S, const DM: usize, E, D> =
-    Tensor<<Tensor<S, i64, D> as EmbeddingIndices<DM>>::Out, E, D>;
+pub type Embedded<X, const DM: usize, E, D> = Tensor<<X as EmbeddingIndices<DM>>::Out, E, D>;
 
 /// `nn.Embedding(V, DM)`: a lookup table of `V` vectors of `DM` features, initialised
 /// from N(0, 1) as PyTorch's. Indices are run-time data: one outside `0..V` is an `Err`
@@ -109,10 +118,10 @@ impl<const V: usize, const DM: usize, E: FloatDtype, D: Device> Embedding<V, DM,
     }
 
     /// [`Module::forward`] with errors returned: an index outside `0..V`, or a device error.
-    pub fn try_forward<S: Shape>(&self, idx: &Tensor<S, i64, D>) -> Result<Embedded<S, DM, E, D>>
-    where
-        Tensor<S, i64, D>: EmbeddingIndices<DM>,
-    {
+    pub fn try_forward<X: EmbeddingIndices<DM, Device = D>>(
+        &self,
+        idx: &X,
+    ) -> Result<Embedded<X, DM, E, D>> {
         let weight = match self.padding_idx {
             // The padding row's values, without a path for its gradient.
             Some(p) => {
@@ -123,23 +132,21 @@ impl<const V: usize, const DM: usize, E: FloatDtype, D: Device> Embedding<V, DM,
             }
             None => self.weight.clone(),
         };
-        let d = idx.dims();
-        let flat: Tensor<Rank1<DYN>, i64, D> =
-            idx.try_reshaped("ViewBackward0", Dims::new(&[idx.numel()]).unwrap_or(d))?;
+        let (flat, dims) = idx.flat()?;
         let rows: Tensor<Rank2<DYN, DM>, E, D> = weight.index_select::<0, DYN>(&flat)?;
-        let mut out = d.as_slice().to_vec();
+        let mut out = dims.as_slice().to_vec();
         out.push(DM);
         rows.try_reshaped("ViewBackward0", Dims::new(&out).unwrap_or(rows.dims()))
     }
 }
 
-impl<const V: usize, const DM: usize, S: Shape, E: FloatDtype, D: Device> Module<&Tensor<S, i64, D>>
-    for Embedding<V, DM, E, D>
+impl<const V: usize, const DM: usize, S: Shape, I: Dtype, E: FloatDtype, D: Device>
+    Module<&Tensor<S, I, D>> for Embedding<V, DM, E, D>
 where
-    Tensor<S, i64, D>: EmbeddingIndices<DM>,
+    Tensor<S, I, D>: EmbeddingIndices<DM, Device = D>,
 {
-    type Output = Embedded<S, DM, E, D>;
-    fn forward(&self, idx: &Tensor<S, i64, D>) -> Self::Output {
+    type Output = Embedded<Tensor<S, I, D>, DM, E, D>;
+    fn forward(&self, idx: &Tensor<S, I, D>) -> Self::Output {
         expect_device(self.try_forward(idx))
     }
 }

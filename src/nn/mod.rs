@@ -9,10 +9,11 @@ mod loss;
 mod norm;
 mod params;
 mod repr;
-mod safetensors;
+pub(crate) mod safetensors;
 mod sequential;
 mod to_device;
 mod training;
+pub mod utils;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
 pub use embedding::{Embedded, Embedding, EmbeddingIndices};

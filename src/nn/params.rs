@@ -4,11 +4,13 @@
 //! it in one line with [`parameters!`](crate::parameters).
 use std::any::Any;
 
+use crate::Result;
 use crate::autograd::Raw;
 use crate::device::{Cpu, Device};
 use crate::dtype::FloatDtype;
+use crate::error::Error;
 use crate::ops::arith::BinaryOp;
-use crate::shape::{Dims, Shape};
+use crate::shape::{DYN, Dims, Rank1, Shape};
 use crate::tensor::{Tensor, expect_device};
 
 /// A parameter tensor of any shape (implemented for every float [`Tensor`]).
@@ -22,6 +24,13 @@ pub trait AnyParam<E: FloatDtype, D: Device>: Send + Sync {
     /// `param -= lr * param.grad`, the lesson's manual update (call inside `no_grad`).
     /// A parameter without a gradient is left as it is.
     fn sub_scaled_grad_(&mut self, lr: E);
+    /// `p.grad` of any parameter, flattened to one typed tensor (`None` without a
+    /// gradient): what `clip_grad_norm_` and other code over every parameter's gradient
+    /// needs. Only a device failure (copying a strided gradient) is an `Err`.
+    fn grad_flat(&self) -> Result<Option<Tensor<Rank1<DYN>, E, D>>>;
+    /// Sets `p.grad` from a flat tensor with the parameter's element count (`None` clears
+    /// it); another element count is an `Err` and changes nothing.
+    fn set_grad_flat(&self, grad: Option<&Tensor<Rank1<DYN>, E, D>>) -> Result<()>;
     /// The tensor itself, to downcast to its concrete `Tensor<S, E, D>`.
     fn as_any(&self) -> &dyn Any;
     /// The tensor itself, mutably.
@@ -57,6 +66,30 @@ impl<S: Shape, E: FloatDtype, D: Device> AnyParam<E, D> for Tensor<S, E, D> {
             Some(done) => expect_device(done),
             None => *self -= &g.mul_scalar(lr),
         }
+    }
+    fn grad_flat(&self) -> Result<Option<Tensor<Rank1<DYN>, E, D>>> {
+        let Some(g) = self.grad() else {
+            return Ok(None);
+        };
+        let flat = Dims::new(&[g.numel()]).unwrap_or(g.dims());
+        g.try_reshaped("ViewBackward0", flat).map(Some)
+    }
+    fn set_grad_flat(&self, grad: Option<&Tensor<Rank1<DYN>, E, D>>) -> Result<()> {
+        let Some(g) = grad else {
+            self.set_grad(None);
+            return Ok(());
+        };
+        if g.numel() != self.numel() {
+            return Err(Error::IncompatibleShapes {
+                op: "set_grad_flat",
+                lhs: self.dims().as_slice().to_vec(),
+                rhs: g.dims().as_slice().to_vec(),
+                rule: "a gradient has the parameter's element count",
+            });
+        }
+        let g: Tensor<S, E, D> = g.detach().try_reshaped("ViewBackward0", self.dims())?;
+        self.set_grad(Some(&g));
+        Ok(())
     }
     fn as_any(&self) -> &dyn Any {
         self

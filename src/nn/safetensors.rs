@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::nn::Parameters;
 use crate::shape::Dims;
 
-fn st_dtype(d: DType) -> StDtype {
+pub(crate) fn st_dtype(d: DType) -> StDtype {
     match d {
         DType::F32 => StDtype::F32,
         DType::F64 => StDtype::F64,
@@ -25,7 +25,7 @@ fn st_dtype(d: DType) -> StDtype {
 }
 
 /// The elements as little-endian bytes.
-fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Vec<u8> {
+pub(crate) fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Vec<u8> {
     let mut out = Vec::with_capacity(std::mem::size_of_val(v));
     for &x in v {
         match E::DTYPE {
@@ -36,7 +36,7 @@ fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Vec<u8> {
     out
 }
 
-fn from_le_bytes<E: FloatDtype>(b: &[u8]) -> Vec<E> {
+pub(crate) fn from_le_bytes<E: FloatDtype>(b: &[u8]) -> Vec<E> {
     match E::DTYPE {
         DType::F64 => b
             .chunks_exact(8)
@@ -73,10 +73,14 @@ pub fn save<E: FloatDtype, D: Device, M: Parameters<E, D>>(
     path: impl AsRef<Path>,
 ) -> Result<()> {
     let bytes = to_bytes(model)?;
-    let path = path.as_ref();
+    write_atomically(path.as_ref(), &bytes)
+}
+
+/// Writes `bytes` beside `path` and renames the file into place.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".partial");
-    let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, path));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

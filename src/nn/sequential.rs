@@ -19,7 +19,7 @@ pub struct Input;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot follow a layer whose output is `{F}`",
     label = "this layer's input features differ from the previous layer's output features",
-    note = "in a `Sequential`, each `Linear<I, O>` needs `I` equal to the `O` of the last `Linear` before it"
+    note = "in a `Sequential`, a layer's input features (`Linear<I, O>`'s `I`, `LayerNorm<H>`'s `H`, `BatchNorm1d<C>`'s `C`) must equal the `O` of the last `Linear` before it"
 )]
 pub trait Follows<F> {
     /// The features this layer outputs.
