@@ -140,7 +140,6 @@ impl Layout {
     }
 
     /// Calls `f` with the storage index of every element, in row-major order.
-    #[cfg(test)]
     pub(crate) fn for_each_index(&self, mut f: impl FnMut(usize)) {
         if let Some(r) = self.contiguous_range() {
             r.for_each(f);

@@ -23,6 +23,7 @@
 extern crate self as typetensor;
 
 pub mod autograd;
+pub mod data;
 pub mod device;
 pub mod dtype;
 pub mod error;

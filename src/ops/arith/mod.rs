@@ -93,7 +93,7 @@ pub trait BinaryKernel: DeviceStorage {
     label = "the shapes are neither equal nor broadcastable",
     note = "elementwise ops need equal shapes, or one shape equal to the trailing dimensions of the other (a `Rank1<N>` bias onto `Rank2<M, N>`, a `Rank0` scalar onto anything)",
     note = "to repeat a size-1 dimension, call `.expand_dim::<AXIS, SIZE>()` first",
-    note = "a `usize::MAX` dimension is `DYN` (sized at run time) and never meets a static one implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
+    note = "`usize::MAX` is `DYN`, a size known only at run time; it never meets a static size implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
 )]
 pub trait Broadcast<Rhs: Shape>: Shape {
     /// The shape of the result.
@@ -134,7 +134,7 @@ suffix_broadcast!([A, B, C, D] Rank4<A, B, C, D>, [B, C, D] Rank3<B, C, D>);
     message = "a `{Rhs}` operand cannot be broadcast onto a `{Self}` tensor in place",
     label = "the in-place result keeps the shape `{Self}`, so the right side must broadcast onto it",
     note = "in-place ops accept an equal shape or one equal to the trailing dimensions of the left (a `Rank1<N>` onto `Rank2<M, N>`), never a larger one",
-    note = "a `usize::MAX` dimension is `DYN` (sized at run time) and never meets a static one implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
+    note = "`usize::MAX` is `DYN`, a size known only at run time; it never meets a static size implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
 )]
 pub trait BroadcastInto<Rhs: Shape>: Shape {}
 

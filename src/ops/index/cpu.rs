@@ -81,6 +81,31 @@ impl IndexKernel for Cpu {
         Ok(out)
     }
 
+    fn gather_rows<E: Dtype>(&self, x: &Vec<E>, l: &Layout, rows: &[usize]) -> Result<Vec<E>> {
+        let size = if l.dims().rank() == 0 { 1 } else { l.dims()[0] };
+        if let Some(&bad) = rows.iter().find(|&&r| r >= size) {
+            return Err(Error::IndexOutOfRange {
+                index: i64::try_from(bad).unwrap_or(i64::MAX),
+                size,
+            });
+        }
+        let row_len: usize = l.dims().as_slice().iter().skip(1).product();
+        let mut out = Vec::with_capacity(rows.len() * row_len);
+        if l.is_contiguous() {
+            // Rows of a dense tensor are runs of its storage: copy them, nothing else.
+            for &r in rows {
+                let start = l.offset() + r * row_len;
+                out.extend_from_slice(&x[start..start + row_len]);
+            }
+        } else {
+            for &r in rows {
+                let row = l.narrow(0, r, 1);
+                row.for_each_index(|i| out.push(x[i]));
+            }
+        }
+        Ok(out)
+    }
+
     fn cat<E: Dtype>(
         &self,
         a: &Vec<E>,

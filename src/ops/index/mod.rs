@@ -4,7 +4,6 @@
 //! sizes), done by typenum inside the rules so that `cargo check` reports a bad offset.
 //! That covers concrete sizes in typenum's map (0..=1024, powers of two, powers of ten…);
 //! `index_select` checks its run-time indices and returns `Err` for one out of range.
-use typenum::{Const, Diff, IsLessOrEqual, Sum, ToUInt, True, U};
 
 use crate::Result;
 use crate::device::{Device, DeviceStorage};
@@ -14,7 +13,7 @@ use crate::layout::Layout;
 use crate::ops::transpose::shape_of;
 use crate::shape::Dims;
 use crate::shape::axis::{DimAt, ReplaceDim};
-use crate::shape::typenum_bridge::{Dim, FromTn, SpecDim};
+use crate::shape::typenum_bridge::{Dim, DimTn, FromTn, SpecDim, TnAdd, TnDim, TnLe, TnSub};
 use crate::shape::{Rank1, Rank2, Rank3, Rank4, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
@@ -50,6 +49,24 @@ pub trait IndexKernel: DeviceStorage {
         lsrc: &Layout,
     ) -> Result<Self::Storage<E>>;
 
+    /// Entries `rows` of dimension 0 of `x` (each already known to be `< dims[0]`), into new
+    /// contiguous storage: a mini-batch of a data set. The default uploads the row list and
+    /// runs [`index_select`](Self::index_select); the CPU copies the rows directly.
+    fn gather_rows<E: Dtype>(
+        &self,
+        x: &Self::Storage<E>,
+        l: &Layout,
+        rows: &[usize],
+    ) -> Result<Self::Storage<E>> {
+        let idx: Vec<i64> = rows
+            .iter()
+            .map(|&r| i64::try_from(r).unwrap_or(i64::MAX))
+            .collect();
+        let lidx = Layout::contiguous(Dims::from_array([idx.len()]));
+        let idx = self.upload(idx)?;
+        self.index_select(x, l, 0, &idx, &lidx)
+    }
+
     /// `a` followed by `b` along `axis` (all other dims equal), into new contiguous storage.
     fn cat<E: Dtype>(
         &self,
@@ -81,10 +98,10 @@ impl<S, const AX: usize, const START: usize, const LEN: usize> Narrow<AX, START,
 where
     S: DimAt<AX> + ReplaceDim<AX, Dim<LEN>>,
     <S as DimAt<AX>>::Dim: SpecDim,
-    Const<START>: ToUInt,
-    Const<LEN>: ToUInt,
-    U<START>: std::ops::Add<U<LEN>>,
-    Sum<U<START>, U<LEN>>: IsLessOrEqual<TnAt<S, AX>, Output = True>,
+    Dim<START>: DimTn,
+    Dim<LEN>: DimTn,
+    TnDim<START>: TnAdd<TnDim<LEN>>,
+    <TnDim<START> as TnAdd<TnDim<LEN>>>::Out: TnLe<TnAt<S, AX>>,
 {
     type Out = <S as ReplaceDim<AX, Dim<LEN>>>::Out;
 }
@@ -101,16 +118,17 @@ pub trait SliceFrom<const AX: usize, const START: usize>: Shape {
     type Out: Shape;
 }
 
-type Rest<S, const AX: usize, const START: usize> = <Diff<TnAt<S, AX>, U<START>> as FromTn>::Dim;
+type Rest<S, const AX: usize, const START: usize> =
+    <<TnAt<S, AX> as TnSub<TnDim<START>>>::Out as FromTn>::Dim;
 
 #[diagnostic::do_not_recommend]
 impl<S, const AX: usize, const START: usize> SliceFrom<AX, START> for S
 where
     S: DimAt<AX>,
     <S as DimAt<AX>>::Dim: SpecDim,
-    Const<START>: ToUInt,
-    TnAt<S, AX>: std::ops::Sub<U<START>>,
-    Diff<TnAt<S, AX>, U<START>>: FromTn,
+    Dim<START>: DimTn,
+    TnAt<S, AX>: TnSub<TnDim<START>>,
+    <TnAt<S, AX> as TnSub<TnDim<START>>>::Out: FromTn,
     S: ReplaceDim<AX, Rest<S, AX, START>>,
 {
     type Out = <S as ReplaceDim<AX, Rest<S, AX, START>>>::Out;
@@ -128,7 +146,7 @@ pub trait Cat<R: Shape, const AX: usize>: Shape {
 }
 
 /// Dimension `X` joined with `K` more entries, back as a `Dim<..>`.
-type Joined<const X: usize, const K: usize> = <Sum<U<X>, U<K>> as FromTn>::Dim;
+type Joined<const X: usize, const K: usize> = <<TnDim<X> as TnAdd<TnDim<K>>>::Out as FromTn>::Dim;
 
 // One impl per rank and axis rather than a blanket one over `DimAt`: an axis past the rank
 // then finds no impl and is reported once, with the rule's message.
@@ -137,10 +155,10 @@ macro_rules! cat_impl {
         #[diagnostic::do_not_recommend]
         impl<$(const $d: usize,)+ const K: usize> Cat<$rank<$($r),+>, $ax> for $rank<$($d),+>
         where
-            Const<$x>: ToUInt,
-            Const<K>: ToUInt,
-            U<$x>: std::ops::Add<U<K>>,
-            Sum<U<$x>, U<K>>: FromTn,
+            Dim<$x>: DimTn,
+            Dim<K>: DimTn,
+            TnDim<$x>: TnAdd<TnDim<K>>,
+            <TnDim<$x> as TnAdd<TnDim<K>>>::Out: FromTn,
             $rank<$($d),+>: ReplaceDim<$ax, Joined<$x, K>>,
         {
             type Out = <$rank<$($d),+> as ReplaceDim<$ax, Joined<$x, K>>>::Out;

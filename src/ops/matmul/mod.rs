@@ -86,7 +86,7 @@ fn check_operands(op: &'static str, a: Dims, b: Dims, la: &Layout, lb: &Layout) 
     message = "cannot matrix-multiply a `{Self}` tensor by a `{Rhs}` tensor",
     label = "inner dimensions (or batch dimensions) differ",
     note = "`matmul` needs [.., M, K] × [.., K, N] with equal batch dimensions; a `Rank1<K>` vector acts as [1, K] on the left and [K, 1] on the right",
-    note = "a `usize::MAX` dimension is `DYN` (sized at run time) and never meets a static one implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
+    note = "`usize::MAX` is `DYN`, a size known only at run time; it never meets a static size implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
 )]
 pub trait MatMul<Rhs: Shape>: Shape {
     /// The product's shape.
@@ -98,7 +98,7 @@ pub trait MatMul<Rhs: Shape>: Shape {
     message = "cannot `mm` a `{Self}` matrix by a `{Rhs}` matrix",
     label = "the inner dimensions differ",
     note = "`mm` needs [M, K] × [K, N]: the left operand's columns must equal the right operand's rows",
-    note = "a `usize::MAX` dimension is `DYN` (sized at run time) and never meets a static one implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
+    note = "`usize::MAX` is `DYN`, a size known only at run time; it never meets a static size implicitly: convert with `.to_dyn::<AXIS>()` (free) or `.try_into_shape::<RankN<..>>()` (checked)"
 )]
 pub trait Mm<Rhs: Shape>: Shape {
     /// The product's shape.

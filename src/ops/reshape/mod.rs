@@ -27,7 +27,7 @@ mod tests;
 )]
 pub trait ViewAs<T>: Shape {
     /// The resulting shape.
-    type Out: ConstShape;
+    type Out: Shape;
 }
 
 type Resolved<S, T> = <TnOf<T> as Resolve<TnNumelOf<S>>>::Out;
@@ -133,7 +133,8 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: ViewAs<T>,
     {
-        self.try_reshaped("ViewBackward0", target_dims::<Viewed<S, T>>())
+        let dims = view_dims::<Viewed<S, T>>(self.dims())?;
+        self.try_reshaped("ViewBackward0", dims)
     }
 
     /// `x.reshape(..)`: the same as [`view`](Self::view).
@@ -207,6 +208,13 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: ExpandDim<AX, N>,
     {
+        const {
+            if N == crate::DYN {
+                panic!(
+                    "expand_dim::<AX, DYN>(): a run-time size cannot come from a type; expand to a static size, then `to_dyn::<AX>()`"
+                )
+            }
+        }
         let mut d = self.dims().as_slice().to_vec();
         d[AX] = N;
         let layout = self
@@ -280,7 +288,16 @@ const fn numel_mismatch<S: ConstShape, T: ConstShape>(method: &'static str) -> M
         .s(" elements)")
 }
 
-/// The dims of a view target (a compile-time shape: the rule proved its element count).
-fn target_dims<T: ConstShape>() -> crate::shape::Dims {
-    crate::shape::Dims::new(T::DIMS).unwrap_or(crate::shape::Dims::from_array([]))
+/// The dims of a view of a tensor of dims `from` as shape `T`: `T`'s own when static (the
+/// rule proved the element counts equal), else its one run-time dimension inferred from the
+/// element count, checked here since the rule could not.
+fn view_dims<T: Shape>(from: crate::shape::Dims) -> Result<crate::shape::Dims> {
+    crate::tensor::infer_shape::<T>(from.numel())
+        .map(|s| s.dims())
+        .ok_or_else(|| crate::Error::IncompatibleShapes {
+            op: "view",
+            lhs: from.as_slice().to_vec(),
+            rhs: T::TYPE_DIMS.to_vec(),
+            rule: "a view keeps the number of elements",
+        })
 }
