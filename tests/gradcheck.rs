@@ -1517,9 +1517,12 @@ fn grad_layer_norm<D: Device>(d: &D) {
     use typetensor::nn::{LayerNorm, Module, ToDevice};
     manual_seed(71);
     let ln = LayerNorm::<4, f64>::new().to_device(d);
-    check_op1(d, "LayerNorm<4> of a Rank3", &randn::<Rank3<2, 3, 4>>(), |x| {
-        ln.forward(x)
-    });
+    check_op1(
+        d,
+        "LayerNorm<4> of a Rank3",
+        &randn::<Rank3<2, 3, 4>>(),
+        |x| ln.forward(x),
+    );
     let (x, w) = (randn::<Rank2<3, 4>>(), randn::<Rank1<4>>());
     check_op2(d, "LayerNorm<4> weight", &x, &w, |x, w| {
         let ln = LayerNorm::<4, f64, D> {
@@ -1535,12 +1538,18 @@ fn grad_batch_norm<D: Device>(d: &D) {
     use typetensor::nn::{BatchNorm1d, Module, ToDevice, Training};
     manual_seed(72);
     let bn = BatchNorm1d::<3, f64>::new().to_device(d);
-    check_op1(d, "BatchNorm1d<3> training, [N, C]", &randn::<Rank2<5, 3>>(), |x| {
-        bn.forward(x)
-    });
-    check_op1(d, "BatchNorm1d<3> training, [N, C, L]", &randn::<Rank3<2, 3, 4>>(), |x| {
-        bn.forward(x)
-    });
+    check_op1(
+        d,
+        "BatchNorm1d<3> training, [N, C]",
+        &randn::<Rank2<5, 3>>(),
+        |x| bn.forward(x),
+    );
+    check_op1(
+        d,
+        "BatchNorm1d<3> training, [N, C, L]",
+        &randn::<Rank3<2, 3, 4>>(),
+        |x| bn.forward(x),
+    );
     let (x, w) = (randn::<Rank3<2, 3, 4>>(), randn::<Rank1<3>>());
     check_op2(d, "BatchNorm1d<3> weight", &x, &w, |x, w| {
         let mut bn = BatchNorm1d::<3, f64>::new().to_device(x.device());
@@ -1549,27 +1558,39 @@ fn grad_batch_norm<D: Device>(d: &D) {
     });
     let mut bn = bn;
     bn.eval();
-    check_op1(d, "BatchNorm1d<3> eval", &randn::<Rank2<5, 3>>(), |x| bn.forward(x));
+    check_op1(d, "BatchNorm1d<3> eval", &randn::<Rank2<5, 3>>(), |x| {
+        bn.forward(x)
+    });
 }
 
 fn grad_embedding<D: Device>(d: &D) {
     use typetensor::nn::{Embedding, Module};
     manual_seed(73);
     let idx = tensor([[1i64, 4, 4], [0, 2, 4]]).to_device(d);
-    check_op1(d, "Embedding<5, 3> weight, repeated indices", &randn::<Rank2<5, 3>>(), |w| {
-        let emb = Embedding::<5, 3, f64, D> {
-            weight: w.clone(),
-            padding_idx: None,
-        };
-        emb.forward(&idx)
-    });
+    check_op1(
+        d,
+        "Embedding<5, 3> weight, repeated indices",
+        &randn::<Rank2<5, 3>>(),
+        |w| {
+            let emb = Embedding::<5, 3, f64, D> {
+                weight: w.clone(),
+                padding_idx: None,
+            };
+            emb.forward(&idx)
+        },
+    );
     let padded = Embedding::<5, 3, f64, D> {
         weight: randn::<Rank2<5, 3>>().to_device(d).requires_grad_(),
         padding_idx: Some(4),
     };
     padded.forward(&idx).sum().backward();
     let g = padded.weight.grad().unwrap().to_vec();
-    assert_close("Embedding padding row gets no gradient", &g[12..], &[0.0; 3], 0.0);
+    assert_close(
+        "Embedding padding row gets no gradient",
+        &g[12..],
+        &[0.0; 3],
+        0.0,
+    );
     assert_close("Embedding row 0 once", &g[..3], &[1.0; 3], 0.0);
 }
 

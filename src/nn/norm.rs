@@ -157,40 +157,44 @@ fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
 
-/// The weight and bias as parameters named `weight` and `bias`.
-fn affine_params<'a, T>(
-    weight: Option<&'a T>,
-    bias: Option<&'a T>,
-) -> impl Iterator<Item = (&'static str, &'a T)> {
+/// An optional weight and bias as parameters named `weight` and `bias`.
+fn affine_refs<'a, const N: usize, E: FloatDtype, D: Device>(
+    weight: &'a Option<Tensor<Rank1<N>, E, D>>,
+    bias: &'a Option<Tensor<Rank1<N>, E, D>>,
+) -> Vec<ParamRef<'a, E, D>> {
     [("weight", weight), ("bias", bias)]
         .into_iter()
-        .filter_map(|(n, t)| t.map(|t| (n, t)))
+        .filter_map(|(name, t)| {
+            t.as_ref().map(|tensor| ParamRef {
+                name: name.into(),
+                tensor,
+            })
+        })
+        .collect()
+}
+
+/// [`affine_refs`], mutably.
+fn affine_muts<'a, const N: usize, E: FloatDtype, D: Device>(
+    weight: &'a mut Option<Tensor<Rank1<N>, E, D>>,
+    bias: &'a mut Option<Tensor<Rank1<N>, E, D>>,
+) -> Vec<Param<'a, E, D>> {
+    [("weight", weight), ("bias", bias)]
+        .into_iter()
+        .filter_map(|(name, t)| {
+            t.as_mut().map(|tensor| Param {
+                name: name.into(),
+                tensor,
+            })
+        })
+        .collect()
 }
 
 impl<const H: usize, E: FloatDtype, D: Device> Parameters<E, D> for LayerNorm<H, E, D> {
     fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
-        affine_params(self.weight.as_ref(), self.bias.as_ref())
-            .map(|(name, tensor)| ParamRef {
-                name: name.into(),
-                tensor,
-            })
-            .collect()
+        affine_refs(&self.weight, &self.bias)
     }
     fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
-        let mut v: Vec<Param<'_, E, D>> = Vec::new();
-        if let Some(w) = &mut self.weight {
-            v.push(Param {
-                name: "weight".into(),
-                tensor: w,
-            });
-        }
-        if let Some(b) = &mut self.bias {
-            v.push(Param {
-                name: "bias".into(),
-                tensor: b,
-            });
-        }
-        v
+        affine_muts(&mut self.weight, &mut self.bias)
     }
 }
 
@@ -531,28 +535,10 @@ impl<const C: usize, E: FloatDtype, D: Device> fmt::Debug for BatchNorm1d<C, E, 
 
 impl<const C: usize, E: FloatDtype, D: Device> Parameters<E, D> for BatchNorm1d<C, E, D> {
     fn parameters(&self) -> Vec<ParamRef<'_, E, D>> {
-        affine_params(self.weight.as_ref(), self.bias.as_ref())
-            .map(|(name, tensor)| ParamRef {
-                name: name.into(),
-                tensor,
-            })
-            .collect()
+        affine_refs(&self.weight, &self.bias)
     }
     fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
-        let mut v: Vec<Param<'_, E, D>> = Vec::new();
-        if let Some(w) = &mut self.weight {
-            v.push(Param {
-                name: "weight".into(),
-                tensor: w,
-            });
-        }
-        if let Some(b) = &mut self.bias {
-            v.push(Param {
-                name: "bias".into(),
-                tensor: b,
-            });
-        }
-        v
+        affine_muts(&mut self.weight, &mut self.bias)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Making a module's parameters visible: [`Parameters`] lists every parameter tensor with
 //! its PyTorch `state_dict` name (`linear1.weight`), shape-erased as [`AnyParam`] so that
 //! one list holds a `Rank2<100, 1000>` weight and a `Rank1<100>` bias. A custom module gets
-//! it in one line with [`parameters!`](crate::parameters).
+//! it from [`#[derive(Module)]`](crate::nn::Module).
 use std::any::Any;
 
 use crate::Result;
@@ -214,8 +214,9 @@ pub fn prefixed_ref<'a, E: FloatDtype, D: Device>(
         .collect()
 }
 
-/// Implements [`Parameters`] for a struct by listing its module fields: the one line a
-/// custom module needs (PyTorch finds them by reflection).
+/// Implements [`Parameters`] alone for a struct by listing its module fields (PyTorch finds
+/// them by reflection). [`#[derive(Module)]`](crate::nn::Module) does this and more
+/// (`train()`/`eval()`, printing, device moves); the macro remains for code written with it.
 ///
 /// ```
 /// use typetensor::nn::{Linear, Module, Parameters};

@@ -14,8 +14,9 @@ use crate::tensor::{Tensor, expect_device};
 /// A module's device is part of its type (`Linear<I, O, E, D>`), so a move makes a new
 /// module, `Self::Output`, with every parameter copied to `D2`. Parameters stay leaves that
 /// require grad (their gradients, if any, move with them), so an optimizer created
-/// afterwards trains the moved model. Implemented for [`Linear`], the activations,
-/// [`MSELoss`] and [`Sequential`] (and tuples of modules).
+/// afterwards trains the moved model. Implemented for every module of [`nn`](crate::nn)
+/// and [`Sequential`] (and tuples of modules), and derived by
+/// [`#[derive(Module)]`](crate::nn::Module) for a custom module generic over its device.
 ///
 /// ```
 /// use typetensor::nn::{Linear, Module, ReLU, Sequential, ToDevice};
@@ -27,8 +28,8 @@ use crate::tensor::{Tensor, expect_device};
 /// assert_eq!(y.shape(), [5, 2]);
 /// ```
 ///
-/// A custom module implements it by moving each field (its `Output` is the same struct with
-/// the new device):
+/// By hand (what the derive writes), a custom module moves each field; its `Output` is the
+/// same struct with the new device:
 ///
 /// ```
 /// use typetensor::nn::{Linear, ToDevice};

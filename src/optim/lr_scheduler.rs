@@ -46,41 +46,67 @@ pub trait LRScheduler {
     fn last_epoch(&self) -> i64;
 }
 
-/// The bookkeeping every scheduler shares (PyTorch's `LRScheduler` base class).
-#[derive(Clone, Copy, Debug)]
-struct Core {
-    base_lr: f64,
-    last_epoch: i64,
-    last_lr: f64,
-}
-
-impl Core {
-    /// `LRScheduler.__init__`: `base_lrs` from the optimizer, then the initial step.
-    fn start<E: FloatDtype, D: Device, O: Optimizer<E, D> + ?Sized>(
-        optimizer: &mut O,
-        rule: impl Fn(&Core, f64, bool) -> f64,
-    ) -> Core {
-        let base_lr = optimizer.lr();
-        let mut core = Core {
-            base_lr,
-            last_epoch: -1,
-            last_lr: base_lr,
-        };
-        core.advance(optimizer, rule, true);
-        core
+mod sealed {
+    /// The bookkeeping every scheduler shares (PyTorch's `LRScheduler` base class).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct Core {
+        pub(super) base_lr: f64,
+        pub(super) last_epoch: i64,
+        pub(super) last_lr: f64,
     }
 
-    /// `_update_lr`: `last_epoch += 1`, then `rule(self, group['lr'], initial)`.
-    fn advance<E: FloatDtype, D: Device, O: Optimizer<E, D> + ?Sized>(
-        &mut self,
-        optimizer: &mut O,
-        rule: impl Fn(&Core, f64, bool) -> f64,
-        initial: bool,
-    ) {
-        self.last_epoch += 1;
-        let lr = rule(self, optimizer.lr(), initial);
-        optimizer.set_lr(lr);
-        self.last_lr = lr;
+    /// A schedule's formula: `get_lr` of PyTorch's scheduler class.
+    pub trait Rule {
+        /// The learning rate for epoch `last_epoch`, given the current one (`group['lr']`);
+        /// `initial` during the constructor's step.
+        #[doc(hidden)]
+        fn lr_at(&self, base_lr: f64, last_epoch: i64, lr: f64, initial: bool) -> f64;
+        #[doc(hidden)]
+        fn core(&self) -> &Core;
+        #[doc(hidden)]
+        fn core_mut(&mut self) -> &mut Core;
+    }
+}
+use sealed::{Core, Rule};
+
+/// `_update_lr`: `last_epoch += 1`, then the rule's learning rate, set on the optimizer.
+fn advance<S: Rule, E: FloatDtype, D: Device, O: Optimizer<E, D> + ?Sized>(
+    s: &mut S,
+    optimizer: &mut O,
+    initial: bool,
+) {
+    let mut core = *s.core();
+    core.last_epoch += 1;
+    let lr = s.lr_at(core.base_lr, core.last_epoch, optimizer.lr(), initial);
+    optimizer.set_lr(lr);
+    core.last_lr = lr;
+    *s.core_mut() = core;
+}
+
+/// `LRScheduler.__init__`: `base_lrs` from the optimizer, then the initial step.
+fn started<S: Rule, E: FloatDtype, D: Device, O: Optimizer<E, D> + ?Sized>(
+    mut s: S,
+    optimizer: &mut O,
+) -> S {
+    let base_lr = optimizer.lr();
+    *s.core_mut() = Core {
+        base_lr,
+        last_epoch: -1,
+        last_lr: base_lr,
+    };
+    advance(&mut s, optimizer, true);
+    s
+}
+
+impl<S: Rule> LRScheduler for S {
+    fn step<E: FloatDtype, D: Device, O: Optimizer<E, D> + ?Sized>(&mut self, optimizer: &mut O) {
+        advance(self, optimizer, false);
+    }
+    fn get_last_lr(&self) -> f64 {
+        self.core().last_lr
+    }
+    fn last_epoch(&self) -> i64 {
+        self.core().last_epoch
     }
 }
 
@@ -90,23 +116,19 @@ fn py_pow(x: f64, n: f64) -> f64 {
     x.powf(black_box(n))
 }
 
-macro_rules! scheduler {
-    ($name:ident, $rule:ident) => {
-        impl LRScheduler for $name {
-            fn step<E: FloatDtype, D: Device, O: Optimizer<E, D> + ?Sized>(
-                &mut self,
-                optimizer: &mut O,
-            ) {
-                let this = &*self;
-                let mut core = this.core;
-                core.advance(optimizer, |c, lr, init| this.$rule(c, lr, init), false);
-                self.core = core;
+// The core accessors of a scheduler struct with a `core` field and an inherent
+// `rule(base_lr, last_epoch, lr, initial)`.
+macro_rules! rule {
+    ($name:ident) => {
+        impl Rule for $name {
+            fn lr_at(&self, base_lr: f64, last_epoch: i64, lr: f64, initial: bool) -> f64 {
+                self.rule(base_lr, last_epoch, lr, initial)
             }
-            fn get_last_lr(&self) -> f64 {
-                self.core.last_lr
+            fn core(&self) -> &Core {
+                &self.core
             }
-            fn last_epoch(&self) -> i64 {
-                self.core.last_epoch
+            fn core_mut(&mut self) -> &mut Core {
+                &mut self.core
             }
         }
     };
@@ -129,29 +151,27 @@ impl StepLR {
         step_size: usize,
         gamma: f64,
     ) -> Self {
-        let mut s = StepLR {
-            step_size: step_size.max(1),
-            gamma,
-            core: Core {
-                base_lr: 0.0,
-                last_epoch: -1,
-                last_lr: 0.0,
+        let step_size = step_size.max(1);
+        let core = Core::default();
+        started(
+            StepLR {
+                step_size,
+                gamma,
+                core,
             },
-        };
-        let core = Core::start(optimizer, |c, lr, i| s.rule(c, lr, i));
-        s.core = core;
-        s
+            optimizer,
+        )
     }
 
-    fn rule(&self, c: &Core, lr: f64, _: bool) -> f64 {
-        if c.last_epoch == 0 || c.last_epoch % self.step_size as i64 != 0 {
+    fn rule(&self, _: f64, epoch: i64, lr: f64, _: bool) -> f64 {
+        if epoch == 0 || epoch % self.step_size as i64 != 0 {
             lr
         } else {
             lr * self.gamma
         }
     }
 }
-scheduler!(StepLR, rule);
+rule!(StepLR);
 
 /// `MultiStepLR(optimizer, milestones, gamma=0.1)`: the learning rate times `gamma` at each
 /// milestone epoch (times `gamma^k` where a milestone is listed `k` times).
@@ -169,25 +189,22 @@ impl MultiStepLR {
         milestones: &[usize],
         gamma: f64,
     ) -> Self {
-        let mut s = MultiStepLR {
-            milestones: milestones.to_vec(),
-            gamma,
-            core: Core {
-                base_lr: 0.0,
-                last_epoch: -1,
-                last_lr: 0.0,
+        let (milestones, core) = (milestones.to_vec(), Core::default());
+        started(
+            MultiStepLR {
+                milestones,
+                gamma,
+                core,
             },
-        };
-        let core = Core::start(optimizer, |c, lr, i| s.rule(c, lr, i));
-        s.core = core;
-        s
+            optimizer,
+        )
     }
 
-    fn rule(&self, c: &Core, lr: f64, _: bool) -> f64 {
+    fn rule(&self, _: f64, epoch: i64, lr: f64, _: bool) -> f64 {
         let hits = self
             .milestones
             .iter()
-            .filter(|&&m| m as i64 == c.last_epoch)
+            .filter(|&&m| m as i64 == epoch)
             .count();
         if hits == 0 {
             lr
@@ -196,7 +213,7 @@ impl MultiStepLR {
         }
     }
 }
-scheduler!(MultiStepLR, rule);
+rule!(MultiStepLR);
 
 /// `ExponentialLR(optimizer, gamma)`: the learning rate times `gamma` every epoch.
 #[derive(Clone, Debug)]
@@ -211,24 +228,20 @@ impl ExponentialLR {
         optimizer: &mut O,
         gamma: f64,
     ) -> Self {
-        let mut s = ExponentialLR {
-            gamma,
-            core: Core {
-                base_lr: 0.0,
-                last_epoch: -1,
-                last_lr: 0.0,
+        started(
+            ExponentialLR {
+                gamma,
+                core: Core::default(),
             },
-        };
-        let core = Core::start(optimizer, |c, lr, i| s.rule(c, lr, i));
-        s.core = core;
-        s
+            optimizer,
+        )
     }
 
-    fn rule(&self, _: &Core, lr: f64, initial: bool) -> f64 {
+    fn rule(&self, _: f64, _: i64, lr: f64, initial: bool) -> f64 {
         if initial { lr } else { lr * self.gamma }
     }
 }
-scheduler!(ExponentialLR, rule);
+rule!(ExponentialLR);
 
 /// `CosineAnnealingLR(optimizer, T_max, eta_min=0.0)`: the learning rate follows a cosine
 /// from its initial value down to `eta_min` over `T_max` epochs (and back up over the next
@@ -248,33 +261,30 @@ impl CosineAnnealingLR {
         t_max: usize,
         eta_min: f64,
     ) -> Self {
-        let mut s = CosineAnnealingLR {
-            t_max: t_max.max(1),
-            eta_min,
-            core: Core {
-                base_lr: 0.0,
-                last_epoch: -1,
-                last_lr: 0.0,
+        let (t_max, core) = (t_max.max(1), Core::default());
+        started(
+            CosineAnnealingLR {
+                t_max,
+                eta_min,
+                core,
             },
-        };
-        let core = Core::start(optimizer, |c, lr, i| s.rule(c, lr, i));
-        s.core = core;
-        s
+            optimizer,
+        )
     }
 
-    fn rule(&self, c: &Core, lr: f64, initial: bool) -> f64 {
-        let (t, e, eta) = (self.t_max as f64, c.last_epoch, self.eta_min);
+    fn rule(&self, base_lr: f64, e: i64, lr: f64, initial: bool) -> f64 {
+        let (t, eta) = (self.t_max as f64, self.eta_min);
         if initial {
             lr
         } else if (e - 1 - self.t_max as i64).rem_euclid(2 * self.t_max as i64) == 0 {
-            lr + (c.base_lr - eta) * (1.0 - (PI / t).cos()) / 2.0
+            lr + (base_lr - eta) * (1.0 - (PI / t).cos()) / 2.0
         } else {
             (1.0 + (PI * e as f64 / t).cos()) / (1.0 + (PI * (e - 1) as f64 / t).cos()) * (lr - eta)
                 + eta
         }
     }
 }
-scheduler!(CosineAnnealingLR, rule);
+rule!(CosineAnnealingLR);
 
 /// `LambdaLR(optimizer, lr_lambda)`: the initial learning rate times `lr_lambda(epoch)`.
 ///
@@ -299,24 +309,21 @@ impl LambdaLR {
         optimizer: &mut O,
         lr_lambda: impl Fn(usize) -> f64 + Send + Sync + 'static,
     ) -> Self {
-        let mut s = LambdaLR {
-            lr_lambda: Box::new(lr_lambda),
-            core: Core {
-                base_lr: 0.0,
-                last_epoch: -1,
-                last_lr: 0.0,
+        let lr_lambda = Box::new(lr_lambda);
+        started(
+            LambdaLR {
+                lr_lambda,
+                core: Core::default(),
             },
-        };
-        let core = Core::start(optimizer, |c, lr, i| s.rule(c, lr, i));
-        s.core = core;
-        s
+            optimizer,
+        )
     }
 
-    fn rule(&self, c: &Core, _: f64, _: bool) -> f64 {
-        c.base_lr * (self.lr_lambda)(c.last_epoch.max(0) as usize)
+    fn rule(&self, base_lr: f64, epoch: i64, _: f64, _: bool) -> f64 {
+        base_lr * (self.lr_lambda)(epoch.max(0) as usize)
     }
 }
-scheduler!(LambdaLR, rule);
+rule!(LambdaLR);
 
 impl fmt::Debug for LambdaLR {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
