@@ -7,10 +7,13 @@ use typetensor::nn::{
 use typetensor::optim::{Adam, Optimizer};
 use typetensor::{Cpu, Device, Rank1, Rank2, Tensor, manual_seed};
 
+type Body<const I: usize, const O: usize, Dev> =
+    Sequential<(Linear<I, O, f32, Dev>, BatchNorm1d<O, f32, Dev>, ReLU)>;
+
 /// A block generic over its sizes and device, with a parameter of its own and a plain flag.
 #[derive(Module)]
 struct Block<const I: usize, const O: usize, Dev: Device = Cpu> {
-    body: Sequential<(Linear<I, O, f32, Dev>, BatchNorm1d<O, f32, Dev>, ReLU)>,
+    body: Body<I, O, Dev>,
     #[module(param)]
     scale: Tensor<Rank1<O>, f32, Dev>,
     #[module(skip)]
