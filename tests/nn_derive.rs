@@ -121,3 +121,28 @@ fn trains_moves_and_prints() {
          (2): ReLU()\n    )\n  )\n)"
     );
 }
+
+#[test]
+fn buffers_are_named_saved_and_loaded() {
+    let model = net();
+    let x = Tensor::<Rank2<6, 4>>::randn();
+    let _ = model.forward(&x); // training: updates the running statistics
+    let names: Vec<String> = model.buffers().into_iter().map(|b| b.name).collect();
+    assert_eq!(
+        names[..3],
+        [
+            "first.body.1.running_mean",
+            "first.body.1.running_var",
+            "first.body.1.num_batches_tracked"
+        ]
+    );
+    assert_eq!(names.len(), 6);
+    let bytes = typetensor::nn::to_bytes(&model).unwrap();
+    let mut fresh = net();
+    typetensor::nn::from_bytes(&mut fresh, &bytes).unwrap();
+    assert_eq!(fresh.second.body.layers.1.num_batches_tracked(), Some(1));
+    assert_eq!(
+        fresh.first.body.layers.1.running_var().unwrap().to_vec(),
+        model.first.body.layers.1.running_var().unwrap().to_vec()
+    );
+}

@@ -275,3 +275,53 @@ fn embedding_index_out_of_range_is_an_error() {
     let padded = Embedding::<10, 3>::with_padding_idx(2).unwrap();
     assert_eq!(padded.weight.to_vec()[6..9], [0.0; 3]);
 }
+
+/// A PyTorch `state_dict` with BatchNorm's buffers (`running_mean`, `running_var`,
+/// `num_batches_tracked`) loads with `nn::load`, gives PyTorch's eval output, and saves back
+/// with the same names and values.
+#[test]
+fn pytorch_state_dict_with_running_statistics() {
+    use typetensor::nn::{self, Linear, Parameters, Sequential};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/safetensors/linear_bn_3_4.safetensors"
+    );
+    let mut model = Sequential::new((Linear::<3, 4>::new(), BatchNorm1d::<4>::new()));
+    nn::load(&mut model, path).unwrap();
+    assert_eq!(model.layers.1.num_batches_tracked(), Some(2));
+    model.eval();
+    let mut gold = Golden::new::<f32>("statedict_linear_bn");
+    let y = model.forward(&gold.input::<Rank2<5, 3>, f32>("x"));
+    gold.check("y_eval", &y);
+
+    let names: Vec<String> = model.buffers().into_iter().map(|b| b.name).collect();
+    assert_eq!(
+        names,
+        ["1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    );
+    let bytes = nn::to_bytes(&model).unwrap();
+    let (ours, theirs) = (
+        safetensors::SafeTensors::deserialize(&bytes).unwrap(),
+        std::fs::read(path).unwrap(),
+    );
+    let theirs = safetensors::SafeTensors::deserialize(&theirs).unwrap();
+    let mut keys = ours.names();
+    keys.sort();
+    let mut their_keys = theirs.names();
+    their_keys.sort();
+    assert_eq!(keys, their_keys);
+    for k in keys {
+        let (a, b) = (ours.tensor(k).unwrap(), theirs.tensor(k).unwrap());
+        assert_eq!(
+            (a.dtype(), a.shape(), a.data()),
+            (b.dtype(), b.shape(), b.data()),
+            "{k}"
+        );
+    }
+    // A model without the buffers refuses the file (strict, as load_state_dict).
+    let mut untracked = Sequential::new((
+        Linear::<3, 4>::new(),
+        BatchNorm1d::<4>::new().no_running_stats(),
+    ));
+    assert!(nn::load(&mut untracked, path).is_err());
+}

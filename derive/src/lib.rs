@@ -5,8 +5,9 @@
 //! For a struct whose fields are modules (`linear1: Linear<D_IN, H, f32, Dev>`), the derive
 //! implements:
 //!
-//! - `nn::Parameters<E, D>`: every field's parameters under PyTorch's `state_dict` names
-//!   (`linear1.weight`), hence `model.zero_grad()` and every optimizer;
+//! - `nn::Parameters<E, D>`: every field's parameters (and buffers, as BatchNorm's running
+//!   statistics) under PyTorch's `state_dict` names (`linear1.weight`), hence
+//!   `model.zero_grad()`, every optimizer and `nn::save`/`nn::load`;
 //! - `nn::Training`: `model.train()` / `model.eval()` reach every field;
 //! - `Debug`: `print(model)`'s text, fields in order (`(linear1): Linear(...)`);
 //! - `nn::ToDevice<D2>` when the struct has a type parameter bounded by `Device`
@@ -181,6 +182,25 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                     #tt::nn::Parameters::<__E, __D>::parameters_mut(&mut self.#idents),
                 ));)*
                 all
+            }
+            fn buffers(&self) -> ::std::vec::Vec<#tt::nn::Buffer<__E, __D>> {
+                let mut all = ::std::vec::Vec::new();
+                #(all.extend(#tt::nn::prefixed_buffers(
+                    #names,
+                    #tt::nn::Parameters::<__E, __D>::buffers(&self.#idents),
+                ));)*
+                all
+            }
+            fn set_buffer(
+                &mut self,
+                name: &str,
+                value: #tt::nn::BufferValue<__E, __D>,
+            ) -> #tt::Result<bool> {
+                #(if let ::core::option::Option::Some(rest) = #tt::nn::strip_prefix(name, #names) {
+                    return #tt::nn::Parameters::<__E, __D>::set_buffer(&mut self.#idents, rest, value);
+                })*
+                let _ = value;
+                ::core::result::Result::Ok(false)
             }
         }
     };

@@ -21,7 +21,10 @@ pub use flatten::{Flatten, FlattenBatch};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use norm::{BatchNorm1d, Channels, LastDim, LayerNorm};
-pub use params::{AnyParam, Param, ParamRef, Parameters, prefixed, prefixed_ref};
+pub use params::{
+    AnyParam, Buffer, BufferValue, Param, ParamRef, Parameters, prefixed, prefixed_buffers,
+    prefixed_ref, strip_prefix,
+};
 pub use repr::fmt_module;
 pub use safetensors::{from_bytes, load, save, to_bytes};
 pub use sequential::{Chain, Features, Follows, Input, Sequential};

@@ -13,7 +13,7 @@ use crate::autograd::no_grad;
 use crate::device::{Cpu, Device};
 use crate::dtype::FloatDtype;
 use crate::error::Error;
-use crate::nn::params::{Param, ParamRef, Parameters};
+use crate::nn::params::{Buffer, BufferValue, Param, ParamRef, Parameters};
 use crate::nn::sequential::{Features, Follows, Input};
 use crate::nn::{Module, ToDevice, Training, fmt_module};
 use crate::print::PyFloat;
@@ -539,6 +539,45 @@ impl<const C: usize, E: FloatDtype, D: Device> Parameters<E, D> for BatchNorm1d<
     }
     fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
         affine_muts(&mut self.weight, &mut self.bias)
+    }
+    /// `running_mean`, `running_var`, `num_batches_tracked`, as PyTorch's `state_dict`.
+    fn buffers(&self) -> Vec<Buffer<E, D>> {
+        let Some(r) = self.running() else {
+            return Vec::new();
+        };
+        let flat = |t: &Tensor<Rank1<C>, E, D>| BufferValue::Float(t.to_dyn::<0>().detach());
+        vec![
+            Buffer {
+                name: "running_mean".into(),
+                value: flat(&r.mean),
+            },
+            Buffer {
+                name: "running_var".into(),
+                value: flat(&r.var),
+            },
+            Buffer {
+                name: "num_batches_tracked".into(),
+                value: BufferValue::Count(r.num_batches_tracked),
+            },
+        ]
+    }
+    fn set_buffer(&mut self, name: &str, value: BufferValue<E, D>) -> Result<bool> {
+        let Some(r) = &mut self.running else {
+            return Ok(false);
+        };
+        let r = r.get_mut().unwrap_or_else(|e| e.into_inner());
+        match (name, value) {
+            ("running_mean", BufferValue::Float(t)) => r.mean = t.try_into_shape()?.detach(),
+            ("running_var", BufferValue::Float(t)) => r.var = t.try_into_shape()?.detach(),
+            ("num_batches_tracked", BufferValue::Count(n)) => r.num_batches_tracked = n,
+            ("running_mean" | "running_var" | "num_batches_tracked", _) => {
+                return Err(Error::Checkpoint(format!(
+                    "BatchNorm1d buffer `{name}` of the wrong kind"
+                )));
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }
 

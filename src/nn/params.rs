@@ -145,6 +145,57 @@ pub trait Parameters<E: FloatDtype = f32, D: Device = Cpu> {
             .map(|p| p.tensor.dims().numel())
             .sum()
     }
+    /// `model.buffers()` with their `state_dict` names (`1.running_mean`): state that is
+    /// saved and loaded with the parameters ([`nn::save`](crate::nn::save)) but never
+    /// trained, as BatchNorm's running statistics. None by default.
+    fn buffers(&self) -> Vec<Buffer<E, D>> {
+        Vec::new()
+    }
+    /// Replaces the buffer called `name` (what `load_state_dict` does): `Ok(false)` when
+    /// there is no such buffer, `Err` for a value of the wrong kind or size (then nothing
+    /// changes).
+    fn set_buffer(&mut self, name: &str, value: BufferValue<E, D>) -> Result<bool> {
+        let _ = (name, value);
+        Ok(false)
+    }
+}
+
+/// A buffer's value: a float vector (a running mean) or a count (`num_batches_tracked`,
+/// an `int64` scalar in PyTorch's `state_dict`).
+#[derive(Clone, Debug)]
+pub enum BufferValue<E: FloatDtype = f32, D: Device = Cpu> {
+    /// A float vector.
+    Float(Tensor<Rank1<DYN>, E, D>),
+    /// A count.
+    Count(i64),
+}
+
+/// One buffer and its `state_dict` name.
+#[derive(Clone, Debug)]
+pub struct Buffer<E: FloatDtype = f32, D: Device = Cpu> {
+    /// PyTorch's name, e.g. `"1.running_var"`.
+    pub name: String,
+    /// Its value (a copy: buffers are small).
+    pub value: BufferValue<E, D>,
+}
+
+/// Prefixes buffer names with `prefix.` (a struct field or a `Sequential` index).
+pub fn prefixed_buffers<E: FloatDtype, D: Device>(
+    prefix: &str,
+    buffers: Vec<Buffer<E, D>>,
+) -> Vec<Buffer<E, D>> {
+    buffers
+        .into_iter()
+        .map(|b| Buffer {
+            name: join(prefix, &b.name),
+            value: b.value,
+        })
+        .collect()
+}
+
+/// `name` without `prefix.`, if it starts so: where a container sends `set_buffer`.
+pub fn strip_prefix<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
+    name.strip_prefix(prefix)?.strip_prefix('.')
 }
 
 /// `prefix.name`, or `prefix` for a tensor that is itself the parameter (empty name).
@@ -183,6 +234,12 @@ impl<E: FloatDtype, D: Device, M: Parameters<E, D> + ?Sized> Parameters<E, D> fo
     }
     fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
         (**self).parameters_mut()
+    }
+    fn buffers(&self) -> Vec<Buffer<E, D>> {
+        (**self).buffers()
+    }
+    fn set_buffer(&mut self, name: &str, value: BufferValue<E, D>) -> Result<bool> {
+        (**self).set_buffer(name, value)
     }
 }
 

@@ -11,8 +11,9 @@ use crate::autograd::Raw;
 use crate::device::Device;
 use crate::dtype::{DType, FloatDtype};
 use crate::error::Error;
-use crate::nn::Parameters;
+use crate::nn::{BufferValue, Parameters};
 use crate::shape::Dims;
+use crate::tensor::Tensor;
 
 pub(crate) fn st_dtype(d: DType) -> StDtype {
     match d {
@@ -87,18 +88,33 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(written?)
 }
 
-/// The safetensors bytes of `model`'s parameters.
+/// The safetensors bytes of `model`'s parameters and buffers (its `state_dict`).
 pub fn to_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(model: &M) -> Result<Vec<u8>> {
-    let mut entries: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let mut entries: Vec<(String, StDtype, Vec<usize>, Vec<u8>)> = Vec::new();
     for p in model.parameters() {
         let raw = p.tensor.raw_value();
         let data = raw.device.download(&raw.storage, &raw.layout)?;
-        entries.push((p.name, raw.dims().as_slice().to_vec(), to_le_bytes(&data)));
+        let dims = raw.dims().as_slice().to_vec();
+        entries.push((p.name, st_dtype(E::DTYPE), dims, to_le_bytes(&data)));
+    }
+    for b in model.buffers() {
+        entries.push(match b.value {
+            BufferValue::Float(t) => {
+                let dims = t.dims().as_slice().to_vec();
+                (
+                    b.name,
+                    st_dtype(E::DTYPE),
+                    dims,
+                    to_le_bytes(&t.try_to_vec()?),
+                )
+            }
+            BufferValue::Count(n) => (b.name, StDtype::I64, vec![], n.to_le_bytes().to_vec()),
+        });
     }
     let views = entries
         .iter()
-        .map(|(name, shape, data)| {
-            TensorView::new(st_dtype(E::DTYPE), shape.clone(), data)
+        .map(|(name, dtype, shape, data)| {
+            TensorView::new(*dtype, shape.clone(), data)
                 .map(|v| (name.clone(), v))
                 .map_err(|e| Error::Checkpoint(format!("parameter {name}: {e}")))
         })
@@ -106,7 +122,7 @@ pub fn to_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(model: &M) -> Res
     safetensors::serialize(views, None).map_err(|e| Error::Checkpoint(e.to_string()))
 }
 
-/// Loads every parameter of `model` from a safetensors file, as PyTorch's strict
+/// Loads every parameter and buffer of `model` from a safetensors file, as PyTorch's strict
 /// `load_state_dict`: a missing or unexpected name, a wrong shape or dtype, or a corrupt
 /// file is an `Err`, and then `model` is left exactly as it was.
 pub fn load<E: FloatDtype, D: Device, M: Parameters<E, D>>(
@@ -156,6 +172,34 @@ pub fn from_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(
             current.device.clone(),
         ));
     }
+    let mut buffers: Vec<(String, BufferValue<E, D>)> = Vec::new();
+    for b in model.buffers() {
+        let view = found
+            .remove(&b.name)
+            .ok_or_else(|| Error::Checkpoint(format!("missing buffer `{}`", b.name)))?;
+        let value = match (&b.value, view.dtype(), view.shape()) {
+            (BufferValue::Float(t), dtype, shape)
+                if dtype == st_dtype(E::DTYPE) && shape == t.dims().as_slice() =>
+            {
+                let data = from_le_bytes::<E>(view.data());
+                BufferValue::Float(Tensor::from_vec_on(data, t.device())?)
+            }
+            (BufferValue::Count(_), StDtype::I64, []) => {
+                let mut le = [0u8; 8];
+                le.copy_from_slice(view.data());
+                BufferValue::Count(i64::from_le_bytes(le))
+            }
+            _ => {
+                return Err(Error::Checkpoint(format!(
+                    "buffer `{}` is {:?} {:?} in the file, not what the model holds",
+                    b.name,
+                    view.dtype(),
+                    view.shape()
+                )));
+            }
+        };
+        buffers.push((b.name, value));
+    }
     if let Some(extra) = found.keys().min() {
         return Err(Error::Checkpoint(format!(
             "unexpected parameter `{extra}` in the file"
@@ -163,6 +207,10 @@ pub fn from_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(
     }
     for (p, value) in model.parameters_mut().into_iter().zip(staged) {
         p.tensor.set_raw_value(value);
+    }
+    // The buffers' values were checked against the model's own, so these cannot fail.
+    for (name, value) in buffers {
+        model.set_buffer(&name, value)?;
     }
     Ok(())
 }

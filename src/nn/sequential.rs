@@ -7,7 +7,10 @@ use crate::dtype::FloatDtype;
 use crate::nn::Module;
 use crate::nn::activation::{ReLU, Sigmoid, Tanh};
 use crate::nn::linear::Linear;
-use crate::nn::params::{Param, ParamRef, Parameters, prefixed, prefixed_ref};
+use crate::nn::params::{
+    Buffer, BufferValue, Param, ParamRef, Parameters, prefixed, prefixed_buffers, prefixed_ref,
+    strip_prefix,
+};
 
 /// `N` features flowing between layers (the type-level size of a layer's output).
 pub struct Features<const N: usize>;
@@ -95,6 +98,12 @@ impl<E: FloatDtype, D: Device, T: Chain + Parameters<E, D>> Parameters<E, D> for
     fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
         self.layers.parameters_mut()
     }
+    fn buffers(&self) -> Vec<Buffer<E, D>> {
+        self.layers.buffers()
+    }
+    fn set_buffer(&mut self, name: &str, value: BufferValue<E, D>) -> crate::Result<bool> {
+        self.layers.set_buffer(name, value)
+    }
 }
 
 // Tuples of up to six layers. Intermediate types are impl parameters (`Y1`, `F1`, …) bound
@@ -140,6 +149,21 @@ macro_rules! layer_tuples {
                 $(all.extend(prefixed(stringify!($i), self.$i.parameters_mut()));)*
                 all.extend(prefixed(stringify!($li), self.$li.parameters_mut()));
                 all
+            }
+            fn buffers(&self) -> Vec<Buffer<E, D>> {
+                let mut all = Vec::new();
+                $(all.extend(prefixed_buffers(stringify!($i), self.$i.buffers()));)*
+                all.extend(prefixed_buffers(stringify!($li), self.$li.buffers()));
+                all
+            }
+            fn set_buffer(&mut self, name: &str, value: BufferValue<E, D>) -> crate::Result<bool> {
+                $(if let Some(rest) = strip_prefix(name, stringify!($i)) {
+                    return self.$i.set_buffer(rest, value);
+                })*
+                match strip_prefix(name, stringify!($li)) {
+                    Some(rest) => self.$li.set_buffer(rest, value),
+                    None => Ok(false),
+                }
             }
         }
 
