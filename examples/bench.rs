@@ -23,6 +23,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
+use typetensor::data::{DataLoader, Sampler, TensorDataset};
 use typetensor::nn::{Linear, ReLU, Sequential};
 use typetensor::optim::{Adam, SGD};
 use typetensor::prelude::*;
@@ -42,6 +43,10 @@ mod stage8;
 #[allow(dead_code)]
 #[path = "09_nn_sequential.rs"]
 mod stage9;
+
+#[allow(dead_code)]
+#[path = "12_minibatch.rs"]
+mod stage12;
 
 // ---------------------------------------------------------------------------------------
 // A counting allocator: allocations and live bytes, counted only while `COUNTING` is on,
@@ -303,6 +308,10 @@ struct Floor {
     /// Adam's moments for w1 and w2, and the step count.
     adam: Option<[Vec<f32>; 4]>,
     step: u64,
+    /// Adam's learning rate.
+    adam_lr: f64,
+    /// `MSELoss(reduction='mean')` rather than the lesson's sum.
+    mean: bool,
 }
 
 impl Floor {
@@ -345,6 +354,30 @@ impl Floor {
             w1,
             w2,
             step: 0,
+            adam_lr: 1e-4,
+            mean: false,
+        }
+    }
+
+    /// One epoch of 12_minibatch: batches of up to `b` rows of `x_all`/`y_all` in `order`,
+    /// each gathered into the (batch-sized) input buffers, then one training step.
+    fn epoch(
+        &mut self,
+        x_all: &[f32],
+        y_all: &[f32],
+        order: &[usize],
+        b: usize,
+        rec: &mut Recorder,
+    ) {
+        let (d_in, d_out) = (self.d_in, self.d_out);
+        for rows in order.chunks(b) {
+            self.n = rows.len();
+            for (i, &r) in rows.iter().enumerate() {
+                self.x[i * d_in..(i + 1) * d_in].copy_from_slice(&x_all[r * d_in..(r + 1) * d_in]);
+                self.y[i * d_out..(i + 1) * d_out]
+                    .copy_from_slice(&y_all[r * d_out..(r + 1) * d_out]);
+            }
+            self.train(1, rec);
         }
     }
 
@@ -390,7 +423,7 @@ impl Floor {
                 w1s.1,
                 &mut self.hb,
             );
-            for (r, &v) in self.h_relu.iter_mut().zip(&self.hb) {
+            for (r, &v) in self.h_relu[..n * h].iter_mut().zip(&self.hb[..n * h]) {
                 *r = v.max(0.0);
             }
             sgemm(
@@ -405,14 +438,21 @@ impl Floor {
                 w2s.1,
                 &mut self.y_pred,
             );
-            // loss = sum((y_pred - y)^2); grad_y_pred = 2 (y_pred - y)
+            // loss = sum((y_pred - y)^2); grad_y_pred = 2 (y_pred - y) (both / count for
+            // the mean)
+            let m = n * d_out;
+            let scale = if self.mean { 1.0 / m as f32 } else { 1.0 };
             let mut loss = 0.0f32;
-            for ((g, &p), &t) in self.grad_y.iter_mut().zip(&self.y_pred).zip(&self.y) {
+            for ((g, &p), &t) in self.grad_y[..m]
+                .iter_mut()
+                .zip(&self.y_pred[..m])
+                .zip(&self.y[..m])
+            {
                 let d = p - t;
                 loss += d * d;
-                *g = 2.0 * d;
+                *g = 2.0 * d * scale;
             }
-            rec.tick(loss);
+            rec.tick(loss * scale);
             // grad_w2 = h_relu^T grad_y_pred (or its transpose, [d_out, h])
             if self.torch_layout {
                 sgemm(
@@ -454,7 +494,7 @@ impl Floor {
                 w2s.0,
                 &mut self.grad_h,
             );
-            for (g, &v) in self.grad_h.iter_mut().zip(&self.hb) {
+            for (g, &v) in self.grad_h[..n * h].iter_mut().zip(&self.hb[..n * h]) {
                 if v < 0.0 {
                     *g = 0.0;
                 }
@@ -499,7 +539,7 @@ impl Floor {
                 }
                 Some([m1, v1, m2, v2]) => {
                     self.step += 1;
-                    let (lr, b1, b2, eps) = (1e-4f64, 0.9f64, 0.999f64, 1e-8f32);
+                    let (lr, b1, b2, eps) = (self.adam_lr, 0.9f64, 0.999f64, 1e-8f32);
                     let t = self.step as i32;
                     let step_size = (lr / (1.0 - b1.powi(t))) as f32;
                     let bc2_sqrt = (1.0 - b2.powi(t)).sqrt() as f32;
@@ -556,6 +596,8 @@ fn training<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usiz
     };
     // nn.Linear's [out, in] weights, contiguous.
     let (w1_t, w2_t) = (w1.t().contiguous(), w2.t().contiguous());
+    // The same data with a run-time batch dimension.
+    let (dx, dy) = (x.to_dyn::<0>(), y.to_dyn::<0>());
 
     let floor = |torch_layout: bool, adam: bool| {
         let (a, b) = if torch_layout {
@@ -664,6 +706,53 @@ fn training<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usiz
                 black_box(m);
             }),
         ),
+        // The same stages with the batch dimension a run-time size (`Rank2<DYN, D_IN>`):
+        // their ratio is to the static row they repeat.
+        (
+            "6  run-time batch (vs 6)".into(),
+            Some(3),
+            Box::new(|iters, rec: &mut Recorder| {
+                black_box(stage6::train(
+                    &dx,
+                    &dy,
+                    w1.clone(),
+                    w2.clone(),
+                    iters,
+                    |_, l| rec.tick(l),
+                ));
+            }),
+        ),
+        (
+            "8  run-time batch (vs 8)".into(),
+            Some(4),
+            Box::new(|iters, rec: &mut Recorder| {
+                let (a, b) = (w1.detach().requires_grad_(), w2.detach().requires_grad_());
+                black_box(stage8::train(&dx, &dy, a, b, iters, |_, l| rec.tick(l)));
+            }),
+        ),
+        (
+            "10 Adam, run-time batch (vs 10)".into(),
+            Some(7),
+            Box::new(|iters, rec: &mut Recorder| {
+                let mut m = model();
+                stage10::train(&mut m, &mut Adam::new(1e-4), &dx, &dy, iters, |_, l| {
+                    rec.tick(l)
+                });
+                black_box(m);
+            }),
+        ),
+        (
+            "11 run-time batch (vs 11)".into(),
+            Some(8),
+            Box::new(|iters, rec: &mut Recorder| {
+                let mut m = stage11::TwoLayerNet::<D_IN, H, D_OUT> {
+                    linear1: Linear::from_weights(w1_t.clone(), None),
+                    linear2: Linear::from_weights(w2_t.clone(), None),
+                };
+                stage11::train(&mut m, &dx, &dy, iters, |_, l| rec.tick(l));
+                black_box(m);
+            }),
+        ),
     ];
     if let Some(i) = profile_target() {
         // `--profile I`: only loop I (the table's row order), for `perf record`.
@@ -716,6 +805,81 @@ fn print_training(title: &str, rows: &[Row]) {
             r.final_loss
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// 12_minibatch: an epoch of shuffled mini-batches from the example's data file.
+
+/// Median seconds per epoch of example 12's `train_epoch` (without biases, as the floor)
+/// and of the floor over the same shuffled batches, epochs alternating.
+fn minibatch_epoch(plan: &Plan) {
+    let data = |f: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/data/minibatch")
+            .join(f)
+    };
+    let x = Tensor::<Rank2<DYN, 16>>::read_npy(data("x.npy"), &Cpu).expect("example data");
+    let y = Tensor::<Rank2<DYN, 4>>::read_npy(data("y.npy"), &Cpu).expect("example data");
+    let (xv, yv) = (x.to_vec(), y.to_vec());
+    let n = x.shape()[0];
+    let dataset = TensorDataset::new((x, y)).expect("equal lengths");
+    let loader = DataLoader::<64, _>::new(&dataset).shuffle(0);
+    manual_seed(12);
+    let (w1, w2) = (
+        uniform::<Rank2<100, 16>>(0.25),
+        uniform::<Rank2<4, 100>>(0.1),
+    );
+    let mut model = Sequential::new((
+        Linear::from_weights(w1.clone(), None),
+        ReLU,
+        Linear::from_weights(w2.clone(), None),
+    ));
+    let mut optimizer = Adam::new(1e-2);
+    let mut floor = Floor::new(
+        64,
+        16,
+        100,
+        4,
+        vec![0.0; 64 * 16],
+        vec![0.0; 64 * 4],
+        w1.to_vec(),
+        w2.to_vec(),
+        true,
+        true,
+    );
+    floor.adam_lr = 1e-2;
+    floor.mean = true;
+    let sampler = typetensor::data::RandomSampler { seed: 0 };
+    let (mut epoch_lib, mut epoch_floor) = (0u64, 0u64);
+    let mut rec = Recorder::new(0);
+    let (lib, raw) = time_pair(
+        plan,
+        || {
+            black_box(stage12::train_epoch(
+                &mut model,
+                &mut optimizer,
+                &loader,
+                epoch_lib,
+            ));
+            epoch_lib += 1;
+        },
+        || {
+            let order = sampler.indices(epoch_floor, n);
+            rec.stamps.clear();
+            floor.epoch(&xv, &yv, &order, 64, &mut rec);
+            epoch_floor += 1;
+        },
+    );
+    println!(
+        "\n12_minibatch: one epoch ({n} examples, shuffled batches of 64, the last of {}), Adam, MSE mean (median)",
+        n % 64
+    );
+    println!(
+        "  library {:.1} µs, floor {:.1} µs, ratio {:.2}x",
+        lib * 1e6,
+        raw * 1e6,
+        lib / raw
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -967,7 +1131,12 @@ fn main() {
         ),
         &large,
     );
-    println!("  ratio: stage / floor with the same weight layout and optimizer (floor rows above)");
+    println!(
+        "  ratio: stage / floor with the same weight layout and optimizer (floor rows above);"
+    );
+    println!("  for the run-time batch rows: to the same stage with a static batch");
+
+    minibatch_epoch(&plan);
 
     println!("\nGEMM, f32 (median): GFLOP/s");
     println!(

@@ -1,6 +1,6 @@
 //! The whole lesson, stage by stage: each stage is also its own example binary.
 //!
-//! Run: `cargo run --release --example lesson`; the network stages (6, 8-11) train on the GPU
+//! Run: `cargo run --release --example lesson`; the network stages (6, 8-12) train on the GPU
 //! with `cargo run --release --features cuda --example lesson -- --device cuda`.
 #[path = "01_tensors.rs"]
 mod tensors;
@@ -35,6 +35,9 @@ mod optim;
 #[path = "11_custom_module.rs"]
 mod custom_module;
 
+#[path = "12_minibatch.rs"]
+mod minibatch;
+
 fn main() {
     tensors::main();
     operations::main();
@@ -47,4 +50,5 @@ fn main() {
     nn_sequential::main();
     optim::main();
     custom_module::main();
+    minibatch::main();
 }

@@ -250,6 +250,145 @@ fn check_op2<S1: ConstShape, S2: ConstShape, SO: ConstShape, D: Device>(
 }
 
 // ---------------------------------------------------------------------------------------
+// A run-time batch: every op family's backward with dimension 0 a `DYN` size
+// ---------------------------------------------------------------------------------------
+
+/// Every family's gradient with a run-time (`DYN`) dimension 0: the inputs are re-typed
+/// with `to_dyn::<0>()` inside the checked function and the result back to its static
+/// shape, so the op and its backward run on shapes whose batch size is only known at run
+/// time, and the finite differences compare them with the static answer's derivative.
+fn grad_run_time_batch<D: Device>(d: &D) {
+    type B<S, D> = T<S, D>;
+    manual_seed(91);
+    let (a, b) = (randn::<Rank2<3, 4>>(), nonzero::<Rank2<3, 4>>());
+    let bias = randn::<Rank1<4>>();
+    check_op2(d, "dyn add bias", &a, &bias, |a: &B<Rank2<3, 4>, D>, b| {
+        a.to_dyn::<0>().add(b).into_shape::<Rank2<3, 4>>()
+    });
+    check_op2(
+        d,
+        "dyn sub",
+        &a,
+        &b,
+        |a: &B<Rank2<3, 4>, D>, b: &B<Rank2<3, 4>, D>| {
+            (&a.to_dyn::<0>() - &b.to_dyn::<0>()).into_shape::<Rank2<3, 4>>()
+        },
+    );
+    check_op2(
+        d,
+        "dyn mul",
+        &a,
+        &b,
+        |a: &B<Rank2<3, 4>, D>, b: &B<Rank2<3, 4>, D>| {
+            (&a.to_dyn::<0>() * &b.to_dyn::<0>()).into_shape::<Rank2<3, 4>>()
+        },
+    );
+    check_op2(
+        d,
+        "dyn div",
+        &a,
+        &b,
+        |a: &B<Rank2<3, 4>, D>, b: &B<Rank2<3, 4>, D>| {
+            (&a.to_dyn::<0>() / &b.to_dyn::<0>()).into_shape::<Rank2<3, 4>>()
+        },
+    );
+    let w = randn::<Rank2<4, 5>>();
+    check_op2(
+        d,
+        "dyn mm",
+        &a,
+        &w,
+        |a: &B<Rank2<3, 4>, D>, w: &B<Rank2<4, 5>, D>| {
+            a.to_dyn::<0>().mm(w).into_shape::<Rank2<3, 5>>()
+        },
+    );
+    check_op2(
+        d,
+        "dyn batched matmul",
+        &randn::<Rank3<2, 3, 4>>(),
+        &randn::<Rank3<2, 4, 2>>(),
+        |a: &B<Rank3<2, 3, 4>, D>, b: &B<Rank3<2, 4, 2>, D>| {
+            a.to_dyn::<0>()
+                .matmul(&b.to_dyn::<0>())
+                .into_shape::<Rank3<2, 3, 2>>()
+        },
+    );
+    check_op1(
+        d,
+        "dyn relu",
+        &nonzero::<Rank2<3, 4>>(),
+        |x: &B<Rank2<3, 4>, D>| x.to_dyn::<0>().relu().into_shape::<Rank2<3, 4>>(),
+    );
+    check_op1(d, "dyn exp", &a, |x: &B<Rank2<3, 4>, D>| {
+        x.to_dyn::<0>().exp().into_shape::<Rank2<3, 4>>()
+    });
+    check_op1(d, "dyn sum_dim 0", &a, |x: &B<Rank2<3, 4>, D>| {
+        x.to_dyn::<0>().sum_dim::<0>()
+    });
+    check_op1(d, "dyn mean_dim 1", &a, |x: &B<Rank2<3, 4>, D>| {
+        x.to_dyn::<0>().mean_dim::<1>().into_shape::<Rank1<3>>()
+    });
+    check_op1(d, "dyn mean", &a, |x: &B<Rank2<3, 4>, D>| {
+        x.to_dyn::<0>().mean()
+    });
+    check_op1(
+        d,
+        "dyn max_dim",
+        &distinct::<Rank2<3, 4>>(),
+        |x: &B<Rank2<3, 4>, D>| x.to_dyn::<0>().max_dim::<0>(),
+    );
+    check_op1(d, "dyn view", &a, |x: &B<Rank2<3, 4>, D>| {
+        x.to_dyn::<0>()
+            .view::<(Infer, Dim<2>)>()
+            .into_shape::<Rank2<6, 2>>()
+    });
+    check_op1(d, "dyn flatten", &a, |x: &B<Rank2<3, 4>, D>| {
+        x.to_dyn::<0>().flatten().into_shape::<Rank1<12>>()
+    });
+    check_op1(
+        d,
+        "dyn narrow and slice_from",
+        &a,
+        |x: &B<Rank2<3, 4>, D>| {
+            let x = x.to_dyn::<0>();
+            // A static length from a run-time dimension is static: re-typed to meet the slice.
+            (&x.narrow::<0, 1, 2>().to_dyn::<0>() * &x.slice_from::<0, 1>())
+                .into_shape::<Rank2<2, 4>>()
+        },
+    );
+    check_op2(
+        d,
+        "dyn cat",
+        &a,
+        &randn::<Rank2<2, 4>>(),
+        |a: &B<Rank2<3, 4>, D>, b| {
+            a.to_dyn::<0>()
+                .cat::<0, _>(&b.to_dyn::<0>())
+                .into_shape::<Rank2<5, 4>>()
+        },
+    );
+    let idx: Tensor<Rank1<4>, i64, D> = tensor([2i64, 0, 2, 1]).to_device(d);
+    check_op1(d, "dyn index_select", &a, |x: &B<Rank2<3, 4>, D>| {
+        x.to_dyn::<0>()
+            .index_select::<0, 4>(&idx)
+            .unwrap()
+            .into_shape::<Rank2<4, 4>>()
+    });
+    check_op1(d, "dyn t", &a, |x: &B<Rank2<3, 4>, D>| {
+        x.to_dyn::<0>().t().into_shape::<Rank2<4, 3>>()
+    });
+    check_op2(
+        d,
+        "dyn mse",
+        &a,
+        &b,
+        |a: &B<Rank2<3, 4>, D>, b: &B<Rank2<3, 4>, D>| {
+            (&a.to_dyn::<0>() - &b.to_dyn::<0>()).pow(2.0).mean()
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // Elementwise binary ops
 // ---------------------------------------------------------------------------------------
 
@@ -1602,6 +1741,7 @@ macro_rules! gradchecks {
             grad_layer_norm,
             grad_batch_norm,
             grad_embedding,
+            grad_run_time_batch,
             grad_add,
             grad_sub,
             grad_mul,

@@ -17,7 +17,7 @@ bash scripts/cuda/emu_driver.sh
 export CUDA_LIBRARY_PATH=$root/target/cuda-stub
 # Build first without the emulated driver on the library path (cargo and rustc never load
 # libcuda, but keep the tools' environment plain).
-tests=(--test devices --test gradcheck)
+tests=(--test devices --test gradcheck --test dyn_dims)
 cargo test --features cuda "${tests[@]}" --no-run
 # Both schedules of the emulator (kernels/emu/emu.cpp), as emu_test.sh.
 for order in forward reverse; do

@@ -169,6 +169,10 @@ pub trait Shape: Copy + fmt::Debug + Send + Sync + 'static {
 /// `NUMEL` or `default()` (what `zeros()`, `randn()` and other input-free constructors do)
 /// fails the build with a message saying which constructor to use instead (`zeros_dims`).
 pub trait ConstShape: Shape + Default {
+    /// Evaluating it fails the build for a shape with a [`DYN`] dimension: input-free
+    /// constructors name it (`const { S::ASSERT_STATIC }`), so the error points at the
+    /// user's call.
+    const ASSERT_STATIC: ();
     /// The dimensions, outermost first.
     const DIMS: &'static [usize];
     /// Number of elements.
@@ -180,8 +184,8 @@ const fn not_static(name: &str, dims: &[usize]) -> msg::Msg {
     msg::Msg::new()
         .s("`")
         .s(name)
-        .dims(dims)
-        .s("` has a run-time (DYN) dimension, so its size must be given: use the `_dims` constructors (`zeros_dims(&[n, ..])`, `randn_dims`, `from_vec`), or `_like`")
+        .params(dims)
+        .s("` has a run-time (DYN) dimension, so a constructor without sizes cannot make it: use `zeros_dims(&[n, ..])` (`ones_dims`, `randn_dims`, ...), `from_vec` or a `_like` form")
 }
 
 macro_rules! rank {
@@ -232,26 +236,21 @@ macro_rules! rank {
             /// The value of a static shape. Fails the build for a shape with a [`DYN`]
             /// dimension, whose size no default can know.
             fn default() -> Self {
-                const {
-                    if !<Self as Shape>::IS_STATIC {
-                        panic!("{}", not_static(stringify!($name), &[$($d),*]).as_str())
-                    }
-                }
+                const { <Self as ConstShape>::ASSERT_STATIC };
                 $name { dims: [$($d),*] }
             }
         }
 
         impl<$(const $d: usize),*> ConstShape for $name<$($d),*> {
+            const ASSERT_STATIC: () = if !<Self as Shape>::IS_STATIC {
+                panic!("{}", not_static(stringify!($name), &[$($d),*]).as_str())
+            };
             const DIMS: &'static [usize] = {
-                if !<Self as Shape>::IS_STATIC {
-                    panic!("{}", not_static(stringify!($name), &[$($d),*]).as_str())
-                }
+                let () = <Self as ConstShape>::ASSERT_STATIC;
                 &[$($d),*]
             };
             const NUMEL: usize = {
-                if !<Self as Shape>::IS_STATIC {
-                    panic!("{}", not_static(stringify!($name), &[$($d),*]).as_str())
-                }
+                let () = <Self as ConstShape>::ASSERT_STATIC;
                 1 $(* $d)*
             };
         }

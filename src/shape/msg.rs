@@ -61,6 +61,24 @@ impl Msg {
         }
         me.s("]")
     }
+    /// `<DYN, 4>`: dims as a `RankN`'s parameters.
+    #[doc(hidden)]
+    pub const fn params(self, d: &[usize]) -> Self {
+        let mut me = self.s("<");
+        let mut i = 0;
+        while i < d.len() {
+            if i > 0 {
+                me = me.s(", ");
+            }
+            me = if d[i] == crate::DYN {
+                me.s("DYN")
+            } else {
+                me.u(d[i])
+            };
+            i += 1;
+        }
+        me.s(">")
+    }
     #[doc(hidden)]
     pub const fn as_str(&self) -> &str {
         // Only ASCII is ever pushed whole, but a cut at the buffer's end could split a

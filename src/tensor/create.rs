@@ -11,6 +11,7 @@ use super::{Tensor, expect_device};
 impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor filled with `value`: `torch.full((5, 3), value)`.
     pub fn full(value: E) -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         expect_device(Self::try_full_on(value, &Cpu))
     }
 
@@ -22,17 +23,20 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// assert_eq!(x.to_vec(), vec![0; 15]);
     /// ```
     pub fn zeros() -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         Self::full(E::default())
     }
 
     /// `torch.empty(5, 3)`. Safe Rust does not hand out uninitialised memory, so the
     /// elements are zero, not whatever the allocator left.
     pub fn empty() -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         Self::zeros()
     }
 
     /// A tensor whose element at row-major position `i` is `f(i)`.
     pub fn from_fn(f: impl FnMut(usize) -> E) -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         Self::from_storage((0..S::NUMEL).map(f).collect(), S::default(), Cpu)
     }
 }
@@ -40,16 +44,19 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
 impl<S: ConstShape, E: NumDtype> Tensor<S, E, Cpu> {
     /// A tensor of ones: `torch.ones(5, 3)`.
     pub fn ones() -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         Self::full(E::one())
     }
 
     /// `0, 1, 2, …` in row-major order: `torch.arange(n)` (then `.view(..)` for more dims).
     pub fn arange() -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         Self::arange_with(E::zero(), E::one())
     }
 
     /// `start, start + step, …`: `torch.arange(start, start + n * step, step)`.
     pub fn arange_with(start: E, step: E) -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         let mut v = start;
         Self::from_fn(|_| {
             let out = v;
@@ -63,12 +70,14 @@ impl<S: ConstShape, E: NumDtype> Tensor<S, E, Cpu> {
 impl<S: ConstShape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// [`full`](Tensor::full) on `device`, with device errors returned.
     pub fn try_full_on(value: E, device: &D) -> Result<Self> {
+        const { <S as ConstShape>::ASSERT_STATIC };
         let storage = device.alloc_filled(S::NUMEL, value)?;
         Ok(Self::from_storage(storage, S::default(), device.clone()))
     }
 
     /// [`zeros`](Tensor::zeros) on `device`: `torch.zeros(5, 3, device=device)`.
     pub fn try_zeros_on(device: &D) -> Result<Self> {
+        const { <S as ConstShape>::ASSERT_STATIC };
         Self::try_full_on(E::default(), device)
     }
 }
@@ -120,16 +129,19 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// A new tensor of shape `S2` on this device, filled with `value`:
     /// `x.new_full((5, 3), value)`.
     pub fn new_full<S2: ConstShape>(&self, value: E) -> Tensor<S2, E, D> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         expect_device(self.try_new_full::<S2>(value))
     }
 
     /// [`new_full`](Self::new_full) with device errors returned.
     pub fn try_new_full<S2: ConstShape>(&self, value: E) -> Result<Tensor<S2, E, D>> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         self.try_new_full_dtype::<S2, E>(value)
     }
 
     /// [`new_full`](Self::new_full) with another element type: `x.new_full((5, 3), v, dtype=…)`.
     pub fn new_full_dtype<S2: ConstShape, E2: Dtype>(&self, value: E2) -> Tensor<S2, E2, D> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         expect_device(self.try_new_full_dtype::<S2, E2>(value))
     }
 
@@ -138,26 +150,31 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
         &self,
         value: E2,
     ) -> Result<Tensor<S2, E2, D>> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         Tensor::try_full_on(value, &self.device)
     }
 
     /// `x.new_zeros(5, 3)`: same device and element type.
     pub fn new_zeros<S2: ConstShape>(&self) -> Tensor<S2, E, D> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         expect_device(self.try_new_zeros::<S2>())
     }
 
     /// [`new_zeros`](Self::new_zeros) with device errors returned.
     pub fn try_new_zeros<S2: ConstShape>(&self) -> Result<Tensor<S2, E, D>> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         self.try_new_full::<S2>(E::default())
     }
 
     /// `x.new_zeros(5, 3, dtype=…)`.
     pub fn new_zeros_dtype<S2: ConstShape, E2: Dtype>(&self) -> Tensor<S2, E2, D> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         expect_device(self.try_new_zeros_dtype::<S2, E2>())
     }
 
     /// [`new_zeros_dtype`](Self::new_zeros_dtype) with device errors returned.
     pub fn try_new_zeros_dtype<S2: ConstShape, E2: Dtype>(&self) -> Result<Tensor<S2, E2, D>> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         self.try_new_full_dtype::<S2, E2>(E2::default())
     }
 
@@ -170,11 +187,13 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// assert_eq!(y.to_vec(), vec![1.0f64; 15]);
     /// ```
     pub fn new_ones_dtype<S2: ConstShape, E2: NumDtype>(&self) -> Tensor<S2, E2, D> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         expect_device(self.try_new_ones_dtype::<S2, E2>())
     }
 
     /// [`new_ones_dtype`](Self::new_ones_dtype) with device errors returned.
     pub fn try_new_ones_dtype<S2: ConstShape, E2: NumDtype>(&self) -> Result<Tensor<S2, E2, D>> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         self.try_new_full_dtype::<S2, E2>(E2::one())
     }
 
@@ -203,11 +222,13 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
 impl<S: Shape, E: NumDtype, D: Device> Tensor<S, E, D> {
     /// `x.new_ones(5, 3)`: same device and element type.
     pub fn new_ones<S2: ConstShape>(&self) -> Tensor<S2, E, D> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         expect_device(self.try_new_ones::<S2>())
     }
 
     /// [`new_ones`](Self::new_ones) with device errors returned.
     pub fn try_new_ones<S2: ConstShape>(&self) -> Result<Tensor<S2, E, D>> {
+        const { <S2 as ConstShape>::ASSERT_STATIC };
         self.try_new_full::<S2>(E::one())
     }
 

@@ -119,6 +119,12 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     where
         S: IntoShape<T>,
     {
+        // Also here, so that the build error points at the caller's `into_shape`.
+        const {
+            if let Some(m) = static_mismatch(S::TYPE_DIMS, T::TYPE_DIMS) {
+                panic!("{}", m.as_str())
+            }
+        }
         expect_device(self.try_into_shape::<T>())
     }
 

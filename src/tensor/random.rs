@@ -36,11 +36,13 @@ pub(super) fn sample<E: FloatDtype>(n: usize, normal: bool) -> Vec<E> {
 impl<S: ConstShape, E: FloatDtype> Tensor<S, E, Cpu> {
     /// Uniform samples from [0, 1): `torch.rand(5, 3)`.
     pub fn rand() -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         Self::from_storage(sample(S::NUMEL, false), S::default(), Cpu)
     }
 
     /// Standard normal samples: `torch.randn(5, 3)`.
     pub fn randn() -> Self {
+        const { <S as ConstShape>::ASSERT_STATIC };
         Self::from_storage(sample(S::NUMEL, true), S::default(), Cpu)
     }
 }

@@ -23,7 +23,8 @@ mod tests;
     message = "cannot view a tensor of shape `{Self}` as `{T}`",
     label = "the element counts differ, the `Infer` dimension does not divide them, or a size is outside typenum's map",
     note = "`view` keeps the number of elements: the product of the new dimensions must equal the old",
-    note = "checked at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten); `view_any` takes any size"
+    note = "checked at `cargo check` for sizes in typenum's map (0..=1024, powers of two or ten); `view_any` takes any size",
+    note = "a view may leave one size to run time (`DYN`, printed `usize::MAX`, or `Infer`), not two"
 )]
 pub trait ViewAs<T>: Shape {
     /// The resulting shape.
