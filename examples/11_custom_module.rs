@@ -1,12 +1,12 @@
-//! Lesson stage 11: a custom module. `TwoLayerNet` is a plain struct; its `forward` is
-//! written by hand, and one line (`parameters!`) shows its parameters to the optimizer.
+//! Lesson stage 11: a custom module. `TwoLayerNet` is a plain struct with
+//! `#[derive(Module)]`; its `forward` is written by hand.
 //!
 //! Run: `cargo run --release --example 11_custom_module` (add `--features cuda` and
 //! `-- --device cuda` to train on the GPU).
 use typetensor::nn::{Linear, MSELoss, Module, Reduction, ToDevice};
 use typetensor::optim::{Adam, Optimizer};
 use typetensor::prelude::*;
-use typetensor::{Device, PyFloat, Result};
+use typetensor::{Device, PyFloat};
 
 // Shared by the network stages; `lesson` (and the tests) include several of them.
 #[allow(clippy::duplicate_mod)]
@@ -15,45 +15,14 @@ mod device;
 
 /// `class TwoLayerNet(torch.nn.Module)`: the sizes are part of the type, so a forward pass
 /// with the wrong input shape does not compile. `Dev` is the device its parameters live on.
+/// The derive gives what `nn.Module` gives by reflection: `parameters()` (named
+/// `linear1.weight`, …), `zero_grad()`, `train()`/`eval()`, `print(model)` and `model.to(device)`.
+#[derive(Module)]
 pub struct TwoLayerNet<const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device = Cpu> {
     /// `self.linear1 = torch.nn.Linear(D_in, H, bias=False)`
     pub linear1: Linear<D_IN, H, f32, Dev>,
     /// `self.linear2 = torch.nn.Linear(H, D_out, bias=False)`
     pub linear2: Linear<H, D_OUT, f32, Dev>,
-}
-
-// The one line that shows the parameters to optimizers (PyTorch finds them by reflection).
-typetensor::parameters!(impl[const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device] TwoLayerNet<D_IN, H, D_OUT, Dev> [f32, Dev] { linear1, linear2 });
-
-/// `model.to(device)`: a custom module moves by moving each of its modules.
-impl<const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device, Dev2: Device>
-    ToDevice<Dev2> for TwoLayerNet<D_IN, H, D_OUT, Dev>
-{
-    type Output = TwoLayerNet<D_IN, H, D_OUT, Dev2>;
-    fn try_to_device(&self, device: &Dev2) -> Result<Self::Output> {
-        Ok(TwoLayerNet {
-            linear1: self.linear1.try_to_device(device)?,
-            linear2: self.linear2.try_to_device(device)?,
-        })
-    }
-}
-
-impl<const D_IN: usize, const H: usize, const D_OUT: usize> TwoLayerNet<D_IN, H, D_OUT> {
-    /// `TwoLayerNet(D_in, H, D_out)`, with PyTorch's default initialisation.
-    pub fn new() -> Self {
-        TwoLayerNet {
-            linear1: Linear::no_bias(),
-            linear2: Linear::no_bias(),
-        }
-    }
-}
-
-impl<const D_IN: usize, const H: usize, const D_OUT: usize> Default
-    for TwoLayerNet<D_IN, H, D_OUT>
-{
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl<const N: usize, const D_IN: usize, const H: usize, const D_OUT: usize, Dev: Device>
@@ -109,7 +78,11 @@ pub fn run<Dev: Device>(device: &Dev) {
     manual_seed(11);
     let x = Tensor::<Rank2<64, 1000>>::randn().to_device(device);
     let y = Tensor::<Rank2<64, 10>>::randn().to_device(device);
-    let model = TwoLayerNet::<1000, 100, 10>::new(); // model = TwoLayerNet(D_in, H, D_out)
+    // model = TwoLayerNet(D_in, H, D_out)
+    let model = TwoLayerNet::<1000, 100, 10> {
+        linear1: Linear::no_bias(), // torch.nn.Linear(D_in, H, bias=False)
+        linear2: Linear::no_bias(),
+    };
     let mut model = model.to_device(device); // model.to(device)
     train(&mut model, &x, &y, 500, |it, loss| {
         println!("{it} {}", PyFloat(loss.into()))

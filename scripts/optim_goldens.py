@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerate tests/goldens/optim.txt: parameter trajectories of torch.optim.SGD, Adam and
-RMSprop, which src/optim/tests.rs replays with typetensor's optimizers, bit for bit.
+"""Regenerate tests/goldens/optim.txt: parameter trajectories of torch.optim.SGD, Adam,
+AdamW and RMSprop, which src/optim/tests.rs replays with typetensor's optimizers, bit for bit.
 
 How to run (from the repository root; needs torch 2.x, any recent version):
 
@@ -69,6 +69,13 @@ CASES = [
     (
         "adam_all_maximize",
         "Adam",
+        {"lr": 0.01, "weight_decay": 0.05, "amsgrad": True, "maximize": True},
+    ),
+    ("adamw_default", "AdamW", {"lr": 0.01}),
+    ("adamw_weight_decay", "AdamW", {"lr": 0.02, "weight_decay": 0.3}),
+    (
+        "adamw_all_maximize",
+        "AdamW",
         {"lr": 0.01, "weight_decay": 0.05, "amsgrad": True, "maximize": True},
     ),
     ("rmsprop_default", "RMSprop", {"lr": 0.01}),

@@ -20,6 +20,9 @@
 #![warn(missing_docs)]
 
 mod atomic_file;
+// `#[derive(Module)]` names `::typetensor`, inside this crate too (its unit tests).
+extern crate self as typetensor;
+
 pub mod autograd;
 pub mod data;
 pub mod device;

@@ -1980,11 +1980,99 @@ fn grad_adaptive_avg_pool2d<D: Device>(d: &D) {
     );
 }
 
+// ---------------------------------------------------------------------------------------
+// nn modules composed of the ops above (their reshapes through a run-time row count)
+// ---------------------------------------------------------------------------------------
+
+fn grad_layer_norm<D: Device>(d: &D) {
+    use typetensor::nn::{LayerNorm, Module, ToDevice};
+    manual_seed(71);
+    let ln = LayerNorm::<4, f64>::new().to_device(d);
+    check_op1(
+        d,
+        "LayerNorm<4> of a Rank3",
+        &randn::<Rank3<2, 3, 4>>(),
+        |x| ln.forward(x),
+    );
+    let (x, w) = (randn::<Rank2<3, 4>>(), randn::<Rank1<4>>());
+    check_op2(d, "LayerNorm<4> weight", &x, &w, |x, w| {
+        let ln = LayerNorm::<4, f64, D> {
+            weight: Some(w.clone()),
+            bias: Some(w.mul_scalar(0.5)),
+            eps: 1e-5,
+        };
+        ln.forward(x)
+    });
+}
+
+fn grad_batch_norm<D: Device>(d: &D) {
+    use typetensor::nn::{BatchNorm1d, Module, ToDevice, Training};
+    manual_seed(72);
+    let bn = BatchNorm1d::<3, f64>::new().to_device(d);
+    check_op1(
+        d,
+        "BatchNorm1d<3> training, [N, C]",
+        &randn::<Rank2<5, 3>>(),
+        |x| bn.forward(x),
+    );
+    check_op1(
+        d,
+        "BatchNorm1d<3> training, [N, C, L]",
+        &randn::<Rank3<2, 3, 4>>(),
+        |x| bn.forward(x),
+    );
+    let (x, w) = (randn::<Rank3<2, 3, 4>>(), randn::<Rank1<3>>());
+    check_op2(d, "BatchNorm1d<3> weight", &x, &w, |x, w| {
+        let mut bn = BatchNorm1d::<3, f64>::new().to_device(x.device());
+        bn.weight = Some(w.clone());
+        bn.forward(x)
+    });
+    let mut bn = bn;
+    bn.eval();
+    check_op1(d, "BatchNorm1d<3> eval", &randn::<Rank2<5, 3>>(), |x| {
+        bn.forward(x)
+    });
+}
+
+fn grad_embedding<D: Device>(d: &D) {
+    use typetensor::nn::{Embedding, Module};
+    manual_seed(73);
+    let idx = tensor([[1i64, 4, 4], [0, 2, 4]]).to_device(d);
+    check_op1(
+        d,
+        "Embedding<5, 3> weight, repeated indices",
+        &randn::<Rank2<5, 3>>(),
+        |w| {
+            let emb = Embedding::<5, 3, f64, D> {
+                weight: w.clone(),
+                padding_idx: None,
+            };
+            emb.forward(&idx)
+        },
+    );
+    let padded = Embedding::<5, 3, f64, D> {
+        weight: randn::<Rank2<5, 3>>().to_device(d).requires_grad_(),
+        padding_idx: Some(4),
+    };
+    padded.forward(&idx).sum().backward();
+    let g = padded.weight.grad().unwrap().to_vec();
+    assert_close(
+        "Embedding padding row gets no gradient",
+        &g[12..],
+        &[0.0; 3],
+        0.0,
+    );
+    assert_close("Embedding row 0 once", &g[..3], &[1.0; 3], 0.0);
+}
+
 /// The suite above as `#[test]`s for one device: `gradchecks!(name, constructor)`, where
 /// the constructor returns the device (`Cpu::default`) or a `Result` of it (`Cuda::new`).
 macro_rules! gradchecks {
     ($name:ident, $make:expr) => {
         common::device_tests!($name, $make, super: [
+            grad_layer_norm,
+            grad_batch_norm,
+            grad_embedding,
             grad_run_time_batch,
             grad_add,
             grad_sub,

@@ -14,7 +14,7 @@ use crate::device::{Cpu, Device};
 use crate::dtype::FloatDtype;
 use crate::nn::params::{Param, ParamRef, Parameters};
 use crate::nn::sequential::{Follows, Input};
-use crate::nn::{Module, ToDevice};
+use crate::nn::{Module, ToDevice, Training};
 use crate::ops::conv::{
     Conv1dOut, Conv1dRule, Conv1dWeight, Conv2dOut, Conv2dRule, Conv2dWeight, ConvOpts, ConvWeight,
 };
@@ -304,6 +304,23 @@ macro_rules! conv_layer {
             }
         }
 
+        impl<
+            const IN: usize,
+            const OUT: usize,
+            const K: usize,
+            const S: usize,
+            const P: usize,
+            const D: usize,
+            const G: usize,
+            E: FloatDtype,
+            Dev: Device,
+        > Training for $name<IN, OUT, K, S, P, D, G, E, Dev>
+        where
+            Sizes: ConvWeight<IN, OUT, G>,
+        {
+            fn set_training(&mut self, _: bool) {}
+        }
+
         // In a `Sequential`: first (any input), or after a layer giving `IN` channels.
         impl<
             F: CarriesChannels<IN>,
@@ -478,7 +495,7 @@ mod tests {
             ReLU,
             MaxPool2d::<2>,
             Conv2d::<4, 8, 3, 1, 1>::new(),
-            Flatten::<1>,
+            Flatten,
             Linear::<72, 10>::new(),
         ));
         let x = Tensor::<Rank4<5, 1, 8, 8>>::randn();
@@ -514,7 +531,7 @@ mod tests {
             ReLU,
             MaxPool2d::<2>,
             Conv2d::<4, 8, 3, 1, 1>::new(),
-            Flatten::<1>,
+            Flatten,
             Linear::<72, 10>::new(),
         ));
         crate::nn::from_bytes(&mut fresh, &bytes).unwrap();

@@ -1,18 +1,17 @@
-//! Pooling layers and `Flatten`: parameter-free modules that change the shape, each output
+//! Pooling layers: parameter-free modules that change the shape, each output
 //! shape computed in the type. `nn.MaxPool2d(2)` is `MaxPool2d<2>`, `nn.MaxPool2d(3, 2, 1)`
 //! is `MaxPool2d<3, 2, 1>` (PyTorch's positional order and defaults: the stride defaults to
 //! the kernel size); `nn.AdaptiveAvgPool2d((1, 1))` is `AdaptiveAvgPool2d<1, 1>`;
-//! `nn.Flatten()` (from dimension 1) is `Flatten` (`Flatten<START>` for another start).
+//! `nn.Flatten()` is [`Flatten`](crate::nn::Flatten), in its own module.
 use std::fmt;
 
 use crate::Result;
 use crate::device::Device;
 use crate::dtype::FloatDtype;
 use crate::nn::params::{Param, ParamRef, Parameters};
-use crate::nn::sequential::{Follows, Input};
-use crate::nn::{Module, ToDevice};
+use crate::nn::sequential::Follows;
+use crate::nn::{Module, ToDevice, Training};
 use crate::ops::pool::{AdaptivePool2dRule, Pool2dRule, PoolOpts, Pooled};
-use crate::ops::reshape::{FlattenFrom, FlattenedFrom};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -60,19 +59,6 @@ pub struct AvgPool2d<const K: usize, const S: usize = K, const P: usize = 0>;
 #[derive(Clone, Copy, Default)]
 pub struct AdaptiveAvgPool2d<const OH: usize, const OW: usize = OH>;
 
-/// `torch.nn.Flatten(start_dim=START)`: dimensions `START..` merged into one (PyTorch's
-/// default `start_dim=1` keeps the batch dimension).
-///
-/// ```
-/// use typetensor::nn::{Flatten, Module};
-/// use typetensor::{Rank2, Rank4, Tensor};
-/// let y: Tensor<Rank2<4, 400>> = Flatten::<1>.forward(&Tensor::<Rank4<4, 16, 5, 5>>::randn());
-/// assert_eq!(format!("{:?}", Flatten::<1>), "Flatten(start_dim=1, end_dim=-1)");
-/// # let _ = y;
-/// ```
-#[derive(Clone, Copy, Default)]
-pub struct Flatten<const START: usize = 1>;
-
 /// A parameter-free module applying `$method` to a tensor of shape `X` when `X: $rule`.
 macro_rules! shape_module {
     ([$(const $p:ident: usize),*] $ty:ty, $rule:path, $out:ty, |$x:ident| $call:expr) => {
@@ -105,6 +91,10 @@ macro_rules! shape_module {
             }
         }
 
+        impl<$(const $p: usize),*> Training for $ty {
+            fn set_training(&mut self, _: bool) {}
+        }
+
         impl<D2: Device, $(const $p: usize),*> ToDevice<D2> for $ty {
             type Output = $ty;
             fn try_to_device(&self, _: &D2) -> Result<$ty> {
@@ -123,12 +113,7 @@ shape_module!([const K: usize, const S: usize, const P: usize]
 shape_module!([const OH: usize, const OW: usize]
     AdaptiveAvgPool2d<OH, OW>, AdaptivePool2dRule<OH, OW>, <X as AdaptivePool2dRule<OH, OW>>::Out,
     |x| x.adaptive_avg_pool2d::<OH, OW>());
-shape_module!([const START: usize]
-    Flatten<START>, FlattenFrom<START>, FlattenedFrom<X, START>,
-    |x| x.flatten_from::<START>());
-
-// In a `Sequential`, pooling keeps what flows (channels, or anything); `Flatten` gives
-// features whose count the next layer's input type checks when the model is applied.
+// In a `Sequential`, pooling keeps what flows (channels, or anything).
 impl<F, const K: usize, const S: usize, const P: usize, const D: usize> Follows<F>
     for MaxPool2d<K, S, P, D>
 {
@@ -139,9 +124,6 @@ impl<F, const K: usize, const S: usize, const P: usize> Follows<F> for AvgPool2d
 }
 impl<F, const OH: usize, const OW: usize> Follows<F> for AdaptiveAvgPool2d<OH, OW> {
     type Out = F;
-}
-impl<F, const START: usize> Follows<F> for Flatten<START> {
-    type Out = Input;
 }
 
 impl<const K: usize, const S: usize, const P: usize, const D: usize> fmt::Debug
@@ -167,16 +149,11 @@ impl<const OH: usize, const OW: usize> fmt::Debug for AdaptiveAvgPool2d<OH, OW> 
     }
 }
 
-impl<const START: usize> fmt::Debug for Flatten<START> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Flatten(start_dim={START}, end_dim=-1)")
-    }
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shape::{Rank2, Rank3, Rank4};
+    use crate::shape::Rank4;
     use crate::{Cpu, manual_seed};
 
     #[test]
@@ -194,12 +171,6 @@ mod tests {
         assert_eq!(p.to_vec(), x.adaptive_avg_pool2d::<2, 5>().to_vec());
         let sq: Tensor<Rank4<2, 3, 3, 3>> = AdaptiveAvgPool2d::<3>.forward(&x);
         assert_eq!(sq.to_vec(), x.adaptive_avg_pool2d::<3, 3>().to_vec());
-        let f: Tensor<Rank2<2, 216>> = Flatten::<1>.forward(&x);
-        assert_eq!(f.to_vec(), x.to_vec());
-        let f2: Tensor<Rank3<2, 3, 72>> = Flatten::<2>.forward(&x);
-        assert_eq!(f2.to_vec(), x.to_vec());
-        let dflt: Flatten = Flatten;
-        assert_eq!(format!("{dflt:?}"), "Flatten(start_dim=1, end_dim=-1)");
         assert_eq!(
             format!("{:?}", MaxPool2d::<3, 2, 1>),
             "MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)"

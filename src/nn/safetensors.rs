@@ -14,10 +14,11 @@ use crate::autograd::Raw;
 use crate::device::Device;
 use crate::dtype::{DType, FloatDtype};
 use crate::error::Error;
-use crate::nn::Parameters;
+use crate::nn::{BufferValue, Parameters};
 use crate::shape::Dims;
+use crate::tensor::Tensor;
 
-fn st_dtype(d: DType) -> StDtype {
+pub(crate) fn st_dtype(d: DType) -> StDtype {
     match d {
         DType::F32 => StDtype::F32,
         DType::F64 => StDtype::F64,
@@ -28,7 +29,7 @@ fn st_dtype(d: DType) -> StDtype {
 }
 
 /// The elements as little-endian bytes.
-fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Result<Vec<u8>> {
+pub(crate) fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Result<Vec<u8>> {
     let mut out = try_buffer(std::mem::size_of_val(v))?;
     for &x in v {
         match E::DTYPE {
@@ -39,7 +40,7 @@ fn to_le_bytes<E: FloatDtype>(v: &[E]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-fn from_le_bytes<E: FloatDtype>(b: &[u8]) -> Result<Vec<E>> {
+pub(crate) fn from_le_bytes<E: FloatDtype>(b: &[u8]) -> Result<Vec<E>> {
     let mut out = crate::device::cpu::try_vec(b.len() / std::mem::size_of::<E>())?;
     out.extend(decode::<E>(b));
     Ok(out)
@@ -86,18 +87,38 @@ pub fn save<E: FloatDtype, D: Device, M: Parameters<E, D>>(
     write_atomically(path.as_ref(), |w| Ok(w.write_all(&bytes)?))
 }
 
-/// The safetensors bytes of `model`'s parameters.
+/// Writes `bytes` to `path` atomically (see `crate::atomic_file`).
+pub(crate) fn write_bytes_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, |w| Ok(w.write_all(bytes)?))
+}
+
+/// The safetensors bytes of `model`'s parameters and buffers (its `state_dict`).
 pub fn to_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(model: &M) -> Result<Vec<u8>> {
-    let mut entries: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let mut entries: Vec<(String, StDtype, Vec<usize>, Vec<u8>)> = Vec::new();
     for p in model.parameters() {
         let raw = p.tensor.raw_value();
         let data = raw.device.download(&raw.storage, &raw.layout)?;
-        entries.push((p.name, raw.dims().as_slice().to_vec(), to_le_bytes(&data)?));
+        let dims = raw.dims().as_slice().to_vec();
+        entries.push((p.name, st_dtype(E::DTYPE), dims, to_le_bytes(&data)?));
+    }
+    for b in model.buffers() {
+        entries.push(match b.value {
+            BufferValue::Float(t) => {
+                let dims = t.dims().as_slice().to_vec();
+                (
+                    b.name,
+                    st_dtype(E::DTYPE),
+                    dims,
+                    to_le_bytes(&t.try_to_vec()?)?,
+                )
+            }
+            BufferValue::Count(n) => (b.name, StDtype::I64, vec![], n.to_le_bytes().to_vec()),
+        });
     }
     let views = entries
         .iter()
-        .map(|(name, shape, data)| {
-            TensorView::new(st_dtype(E::DTYPE), shape.clone(), data)
+        .map(|(name, dtype, shape, data)| {
+            TensorView::new(*dtype, shape.clone(), data)
                 .map(|v| (name.clone(), v))
                 .map_err(|e| Error::Checkpoint(format!("parameter {name}: {e}")))
         })
@@ -105,7 +126,7 @@ pub fn to_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(model: &M) -> Res
     safetensors::serialize(views, None).map_err(|e| Error::Checkpoint(e.to_string()))
 }
 
-/// Loads every parameter of `model` from a safetensors file, as PyTorch's strict
+/// Loads every parameter and buffer of `model` from a safetensors file, as PyTorch's strict
 /// `load_state_dict`: a missing or unexpected name, a wrong shape or dtype, or a corrupt
 /// file is an `Err`, and then `model` is left exactly as it was.
 ///
@@ -148,6 +169,21 @@ pub fn load_from<E: FloatDtype, D: Device, M: Parameters<E, D>, R: Read>(
             .remove(&p.name)
             .ok_or_else(|| Error::Checkpoint(format!("missing parameter `{}`", p.name)))?;
         check_entry::<E>(&p.name, info.dtype, &info.shape, p.tensor.dims())?;
+    }
+    for b in model.buffers() {
+        let info = found
+            .remove(&b.name)
+            .ok_or_else(|| Error::Checkpoint(format!("missing buffer `{}`", b.name)))?;
+        match &b.value {
+            BufferValue::Float(t) => check_entry::<E>(&b.name, info.dtype, &info.shape, t.dims())?,
+            BufferValue::Count(_) if info.dtype == StDtype::I64 && info.shape.is_empty() => {}
+            BufferValue::Count(_) => {
+                return Err(Error::Checkpoint(format!(
+                    "buffer `{}` is {:?} {:?} in the file, not an int64 count",
+                    b.name, info.dtype, info.shape
+                )));
+            }
+        }
     }
     if let Some(extra) = found.keys().min() {
         return Err(Error::Checkpoint(format!(
@@ -238,6 +274,34 @@ pub fn from_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(
             current.device.clone(),
         ));
     }
+    let mut buffers: Vec<(String, BufferValue<E, D>)> = Vec::new();
+    for b in model.buffers() {
+        let view = found
+            .remove(&b.name)
+            .ok_or_else(|| Error::Checkpoint(format!("missing buffer `{}`", b.name)))?;
+        let value = match (&b.value, view.dtype(), view.shape()) {
+            (BufferValue::Float(t), dtype, shape)
+                if dtype == st_dtype(E::DTYPE) && shape == t.dims().as_slice() =>
+            {
+                let data = from_le_bytes::<E>(view.data())?;
+                BufferValue::Float(Tensor::from_vec_on(data, t.device())?)
+            }
+            (BufferValue::Count(_), StDtype::I64, []) => {
+                let mut le = [0u8; 8];
+                le.copy_from_slice(view.data());
+                BufferValue::Count(i64::from_le_bytes(le))
+            }
+            _ => {
+                return Err(Error::Checkpoint(format!(
+                    "buffer `{}` is {:?} {:?} in the file, not what the model holds",
+                    b.name,
+                    view.dtype(),
+                    view.shape()
+                )));
+            }
+        };
+        buffers.push((b.name, value));
+    }
     if let Some(extra) = found.keys().min() {
         return Err(Error::Checkpoint(format!(
             "unexpected parameter `{extra}` in the file"
@@ -245,6 +309,10 @@ pub fn from_bytes<E: FloatDtype, D: Device, M: Parameters<E, D>>(
     }
     for (p, value) in model.parameters_mut().into_iter().zip(staged) {
         p.tensor.set_raw_value(value);
+    }
+    // The buffers' values were checked against the model's own, so these cannot fail.
+    for (name, value) in buffers {
+        model.set_buffer(&name, value)?;
     }
     Ok(())
 }

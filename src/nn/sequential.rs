@@ -7,7 +7,10 @@ use crate::dtype::FloatDtype;
 use crate::nn::Module;
 use crate::nn::activation::{ReLU, Sigmoid, Tanh};
 use crate::nn::linear::Linear;
-use crate::nn::params::{Param, ParamRef, Parameters, prefixed, prefixed_ref};
+use crate::nn::params::{
+    Buffer, BufferValue, Param, ParamRef, Parameters, prefixed, prefixed_buffers, prefixed_ref,
+    strip_prefix,
+};
 
 /// `N` features flowing between layers (the type-level size of a layer's output).
 pub struct Features<const N: usize>;
@@ -19,7 +22,7 @@ pub struct Input;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot follow a layer whose output is `{F}`",
     label = "this layer's input features differ from the previous layer's output features",
-    note = "in a `Sequential`, each `Linear<I, O>` needs `I` equal to the `O` of the last `Linear` before it"
+    note = "in a `Sequential`, a layer's input features (`Linear<I, O>`'s `I`, `LayerNorm<H>`'s `H`, `BatchNorm1d<C>`'s `C`) must equal the `O` of the last `Linear` before it"
 )]
 pub trait Follows<F> {
     /// The features this layer outputs.
@@ -96,6 +99,12 @@ impl<E: FloatDtype, D: Device, T: Parameters<E, D>> Parameters<E, D> for Sequent
     fn parameters_mut(&mut self) -> Vec<Param<'_, E, D>> {
         self.layers.parameters_mut()
     }
+    fn buffers(&self) -> Vec<Buffer<E, D>> {
+        self.layers.buffers()
+    }
+    fn set_buffer(&mut self, name: &str, value: BufferValue<E, D>) -> crate::Result<bool> {
+        self.layers.set_buffer(name, value)
+    }
 }
 
 // Tuples of up to six layers. Intermediate types are impl parameters (`Y1`, `F1`, …) bound
@@ -142,15 +151,30 @@ macro_rules! layer_tuples {
                 all.extend(prefixed(stringify!($li), self.$li.parameters_mut()));
                 all
             }
+            fn buffers(&self) -> Vec<Buffer<E, D>> {
+                let mut all = Vec::new();
+                $(all.extend(prefixed_buffers(stringify!($i), self.$i.buffers()));)*
+                all.extend(prefixed_buffers(stringify!($li), self.$li.buffers()));
+                all
+            }
+            fn set_buffer(&mut self, name: &str, value: BufferValue<E, D>) -> crate::Result<bool> {
+                $(if let Some(rest) = strip_prefix(name, stringify!($i)) {
+                    return self.$i.set_buffer(rest, value);
+                })*
+                match strip_prefix(name, stringify!($li)) {
+                    Some(rest) => self.$li.set_buffer(rest, value),
+                    None => Ok(false),
+                }
+            }
         }
 
         impl<$($l: fmt::Debug,)* $last: fmt::Debug> fmt::Debug for Sequential<($($l,)* $last,)> {
             /// As PyTorch prints a `Sequential`.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                writeln!(f, "Sequential(")?;
-                $(writeln!(f, "  ({}): {:?}", $i, self.layers.$i)?;)*
-                writeln!(f, "  ({}): {:?}", $li, self.layers.$li)?;
-                write!(f, ")")
+                crate::nn::fmt_module(f, "Sequential", "", &[
+                    $((stringify!($i), &self.layers.$i as &dyn fmt::Debug),)*
+                    (stringify!($li), &self.layers.$li as &dyn fmt::Debug),
+                ])
             }
         }
     };

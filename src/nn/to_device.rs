@@ -6,15 +6,17 @@ use crate::nn::activation::{ReLU, Sigmoid, Tanh};
 use crate::nn::linear::Linear;
 use crate::nn::loss::MSELoss;
 use crate::nn::sequential::Sequential;
-use crate::tensor::expect_device;
+use crate::shape::Shape;
+use crate::tensor::{Tensor, expect_device};
 
 /// A module that can be moved to device `D2`: `model.to(device)` / `model.cuda()`.
 ///
 /// A module's device is part of its type (`Linear<I, O, E, D>`), so a move makes a new
 /// module, `Self::Output`, with every parameter copied to `D2`. Parameters stay leaves that
 /// require grad (their gradients, if any, move with them), so an optimizer created
-/// afterwards trains the moved model. Implemented for [`Linear`], the activations,
-/// [`MSELoss`] and [`Sequential`] (and tuples of modules).
+/// afterwards trains the moved model. Implemented for every module of [`nn`](crate::nn)
+/// and [`Sequential`] (and tuples of modules), and derived by
+/// [`#[derive(Module)]`](crate::nn::Module) for a custom module generic over its device.
 ///
 /// ```
 /// use typetensor::nn::{Linear, Module, ReLU, Sequential, ToDevice};
@@ -26,8 +28,8 @@ use crate::tensor::expect_device;
 /// assert_eq!(y.shape(), [5, 2]);
 /// ```
 ///
-/// A custom module implements it by moving each field (its `Output` is the same struct with
-/// the new device):
+/// By hand (what the derive writes), a custom module moves each field; its `Output` is the
+/// same struct with the new device:
 ///
 /// ```
 /// use typetensor::nn::{Linear, ToDevice};
@@ -80,6 +82,15 @@ impl<const I: usize, const O: usize, E: FloatDtype, D: Device, D2: Device> ToDev
             },
         })
     }
+}
+
+/// A parameter tensor on `device`, still a leaf that requires grad (what
+/// `#[derive(Module)]` does with a `#[module(param)]` field).
+pub fn move_param<S: Shape, E: FloatDtype, D: Device, D2: Device>(
+    param: &Tensor<S, E, D>,
+    device: &D2,
+) -> Result<Tensor<S, E, D2>> {
+    param.try_move_param(device)
 }
 
 // Modules without parameters are the same value on every device.

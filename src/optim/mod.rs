@@ -77,13 +77,15 @@ use crate::shape::Dims;
 use crate::tensor::Tensor;
 
 mod adam;
+mod checkpoint;
 mod cpu;
+pub mod lr_scheduler;
 mod rmsprop;
 mod sgd;
 #[cfg(test)]
 mod tests;
 
-pub use adam::Adam;
+pub use adam::{Adam, AdamW};
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;
 
@@ -118,6 +120,48 @@ pub trait Optimizer<E: FloatDtype = f32, D: Device = Cpu> {
 
     /// Sets the learning rate for the following steps, as a learning-rate scheduler does.
     fn set_lr(&mut self, lr: f64);
+
+    /// `optimizer.state_dict()` as safetensors bytes: every parameter's state under
+    /// PyTorch's names (`state.0.exp_avg`, `state.0.step`, `state.1.momentum_buffer`) and
+    /// the hyper-parameters as metadata (`param_groups.0.lr`, …). Only a device failure
+    /// (copying a buffer to the host) is an `Err`.
+    fn state_to_bytes(&self) -> Result<Vec<u8>>;
+
+    /// `optimizer.load_state_dict(...)` from [`state_to_bytes`](Self::state_to_bytes)'
+    /// bytes, its buffers put on `device`: the state, its binding to the model's parameter
+    /// names and shapes, and the learning rate (a scheduler may have changed it). The other
+    /// hyper-parameters must equal this optimizer's, or it is an `Err` (as is a corrupt
+    /// file, or another optimizer's state), and then nothing changes.
+    fn load_state_from_bytes(&mut self, bytes: &[u8], device: &D) -> Result<()>;
+
+    /// [`state_to_bytes`](Self::state_to_bytes) written to a file (beside `path`, then
+    /// renamed into place, so a failed save never leaves a truncated file).
+    ///
+    /// ```
+    /// use typetensor::nn::{Linear, Module};
+    /// use typetensor::optim::{Adam, Optimizer};
+    /// use typetensor::{Cpu, Rank2, Tensor};
+    /// let path = std::env::temp_dir().join("typetensor_doc_adam_state.safetensors");
+    /// let mut model = Linear::<3, 2>::new();
+    /// let mut optimizer = Adam::new(1e-3);
+    /// model.forward(&Tensor::<Rank2<4, 3>>::randn()).sum().backward();
+    /// optimizer.step(&mut model);
+    /// optimizer.save_state(&path).unwrap(); // torch.save(optimizer.state_dict(), path)
+    /// let mut resumed = Adam::<f32>::new(1e-3);
+    /// resumed.load_state(&path, &Cpu).unwrap(); // optimizer.load_state_dict(torch.load(path))
+    /// assert!(Adam::<f32>::new(1e-3).amsgrad(true).load_state(&path, &Cpu).is_err());
+    /// # std::fs::remove_file(path).unwrap();
+    /// ```
+    fn save_state(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        let bytes = self.state_to_bytes()?;
+        crate::nn::safetensors::write_bytes_atomically(path.as_ref(), &bytes)
+    }
+
+    /// [`load_state_from_bytes`](Self::load_state_from_bytes) from a file.
+    fn load_state(&mut self, path: impl AsRef<std::path::Path>, device: &D) -> Result<()> {
+        let bytes = std::fs::read(path)?;
+        self.load_state_from_bytes(&bytes, device)
+    }
 }
 
 /// The scalars of one [`SGD`] update, cast to the parameter's element type where PyTorch's
@@ -256,24 +300,24 @@ struct Slot<T> {
 }
 
 /// Per-parameter optimizer state, by position, bound on the first step to that model's
-/// parameter names and shapes.
-pub(crate) struct ParamStates<T> {
+/// parameter names and shapes, and to the device of its buffers.
+pub(crate) struct ParamStates<T, D = Cpu> {
     slots: Option<Vec<Slot<T>>>,
+    device: Option<D>,
 }
 
-impl<T> Default for ParamStates<T> {
+impl<T, D> Default for ParamStates<T, D> {
     fn default() -> Self {
-        ParamStates { slots: None }
+        ParamStates {
+            slots: None,
+            device: None,
+        }
     }
 }
 
-impl<T> ParamStates<T> {
+impl<T, D: Device> ParamStates<T, D> {
     /// Refuses a model other than the one the state was created for.
-    fn check<E: FloatDtype, D: Device>(
-        &self,
-        optimizer: &str,
-        params: &[Param<'_, E, D>],
-    ) -> Result<()> {
+    fn check<E: FloatDtype>(&self, optimizer: &str, params: &[Param<'_, E, D>]) -> Result<()> {
         let Some(slots) = &self.slots else {
             return Ok(());
         };
@@ -311,7 +355,7 @@ impl<T> ParamStates<T> {
     /// An error there restores every parameter as it was (new state buffers are kept: they
     /// hold what a fresh state holds). Then `update(state, device, numel, param, grad)` runs
     /// for each; only a failing kernel launch (a device fault) can stop that part-way.
-    pub(crate) fn step<E, D, M>(
+    pub(crate) fn step<E, M>(
         &mut self,
         optimizer: &str,
         model: &mut M,
@@ -321,7 +365,6 @@ impl<T> ParamStates<T> {
     ) -> Result<()>
     where
         E: FloatDtype,
-        D: Device,
         M: Parameters<E, D> + ?Sized,
     {
         let mut params = model.parameters_mut();
@@ -355,6 +398,9 @@ impl<T> ParamStates<T> {
                 continue;
             };
             let (device, numel) = (grad.device.clone(), grad.dims().numel());
+            if self.device.is_none() {
+                self.device = Some(device.clone());
+            }
             let prepared = (|| {
                 let state = match slot.state.take() {
                     Some(s) => slot.state.insert(s),

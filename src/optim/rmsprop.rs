@@ -6,7 +6,9 @@ use crate::device::{Cpu, Device};
 use crate::dtype::FloatDtype;
 use crate::nn::Parameters;
 
+use super::checkpoint::SavedState;
 use super::{Optimizer, ParamStates, RmspropScalars, cast, decay, non_negative};
+use crate::error::Error;
 
 /// `torch.optim.RMSprop(model.parameters(), lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0,
 /// momentum=0, centered=False, maximize=False)`.
@@ -38,7 +40,7 @@ pub struct RMSprop<E: FloatDtype = f32, D: Device = Cpu> {
     momentum: f64,
     centered: bool,
     maximize: bool,
-    state: ParamStates<RmspropState<D::Storage<E>>>,
+    state: ParamStates<RmspropState<D::Storage<E>>, D>,
 }
 
 /// `optimizer.state[p]`: `step`, `square_avg`, `momentum_buffer`, `grad_avg`.
@@ -175,6 +177,55 @@ impl<E: FloatDtype, D: Device> Optimizer<E, D> for RMSprop<E, D> {
 
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn state_to_bytes(&self) -> Result<Vec<u8>> {
+        self.state.save_bytes::<E>("RMSprop", &self.hyper())
+    }
+
+    fn load_state_from_bytes(&mut self, bytes: &[u8], device: &D) -> Result<()> {
+        let hyper = self.hyper();
+        self.lr = self
+            .state
+            .load_bytes::<E>("RMSprop", &hyper, bytes, device)?;
+        Ok(())
+    }
+}
+
+impl<E: FloatDtype, D: Device> RMSprop<E, D> {
+    /// `param_groups[0]` as saved.
+    fn hyper(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("lr", format!("{:?}", self.lr)),
+            ("alpha", format!("{:?}", self.alpha)),
+            ("eps", format!("{:?}", self.eps)),
+            ("weight_decay", format!("{:?}", self.weight_decay)),
+            ("momentum", format!("{:?}", self.momentum)),
+            ("centered", self.centered.to_string()),
+            ("maximize", self.maximize.to_string()),
+        ]
+    }
+}
+
+impl<S> SavedState<S> for RmspropState<S> {
+    fn entries(&self) -> (Option<u64>, Vec<(&'static str, &S)>) {
+        let mut v = vec![("square_avg", &self.square_avg)];
+        if let Some(b) = &self.momentum_buffer {
+            v.push(("momentum_buffer", b));
+        }
+        if let Some(g) = &self.grad_avg {
+            v.push(("grad_avg", g));
+        }
+        (Some(self.step), v)
+    }
+    fn restore(step: Option<u64>, take: &mut dyn FnMut(&'static str) -> Option<S>) -> Result<Self> {
+        let missing = |what: &str| Error::Checkpoint(format!("RMSprop state: no `{what}`"));
+        Ok(RmspropState {
+            step: step.ok_or_else(|| missing("step"))?,
+            square_avg: take("square_avg").ok_or_else(|| missing("square_avg"))?,
+            momentum_buffer: take("momentum_buffer"),
+            grad_avg: take("grad_avg"),
+        })
     }
 }
 

@@ -7,6 +7,7 @@ use crate::device::{Cpu, Device};
 use crate::dtype::FloatDtype;
 use crate::nn::Parameters;
 
+use super::checkpoint::SavedState;
 use super::{Optimizer, ParamStates, SgdScalars, cast, decay, invalid, non_negative};
 
 /// `torch.optim.SGD(model.parameters(), lr, momentum=0, dampening=0, weight_decay=0,
@@ -42,7 +43,7 @@ pub struct SGD<E: FloatDtype = f32, D: Device = Cpu> {
     nesterov: bool,
     maximize: bool,
     /// The momentum buffers, when `momentum != 0`.
-    state: ParamStates<SgdState<D::Storage<E>>>,
+    state: ParamStates<SgdState<D::Storage<E>>, D>,
 }
 
 /// One parameter's momentum buffer, created zeroed by the first step with momentum. `fresh`
@@ -165,6 +166,47 @@ impl<E: FloatDtype, D: Device> Optimizer<E, D> for SGD<E, D> {
 
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn state_to_bytes(&self) -> Result<Vec<u8>> {
+        self.state.save_bytes::<E>("SGD", &self.hyper())
+    }
+
+    fn load_state_from_bytes(&mut self, bytes: &[u8], device: &D) -> Result<()> {
+        let hyper = self.hyper();
+        self.lr = self.state.load_bytes::<E>("SGD", &hyper, bytes, device)?;
+        Ok(())
+    }
+}
+
+impl<E: FloatDtype, D: Device> SGD<E, D> {
+    /// `param_groups[0]` as saved.
+    fn hyper(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("lr", format!("{:?}", self.lr)),
+            ("momentum", format!("{:?}", self.momentum)),
+            ("dampening", format!("{:?}", self.dampening)),
+            ("weight_decay", format!("{:?}", self.weight_decay)),
+            ("nesterov", self.nesterov.to_string()),
+            ("maximize", self.maximize.to_string()),
+        ]
+    }
+}
+
+impl<S> SavedState<S> for SgdState<S> {
+    /// `momentum_buffer` once a step has filled it (PyTorch's is `None` until then).
+    fn entries(&self) -> (Option<u64>, Vec<(&'static str, &S)>) {
+        let buf = match &self.momentum_buffer {
+            Some(b) if !self.fresh => vec![("momentum_buffer", b)],
+            _ => Vec::new(),
+        };
+        (None, buf)
+    }
+    fn restore(_: Option<u64>, take: &mut dyn FnMut(&'static str) -> Option<S>) -> Result<Self> {
+        Ok(SgdState {
+            momentum_buffer: take("momentum_buffer"),
+            fresh: false,
+        })
     }
 }
 

@@ -12,7 +12,7 @@
 //!   ulp, not correctly rounded).
 use std::sync::Arc;
 
-use super::{Adam, AdamScalars, OptimKernel, Optimizer, ParamStates, RMSprop, SGD};
+use super::{Adam, AdamScalars, AdamW, OptimKernel, Optimizer, ParamStates, RMSprop, SGD};
 use crate::device::Cpu;
 use crate::error::Error;
 use crate::nn::{Linear, MSELoss, Module, Param, ParamRef, Parameters, ReLU, Reduction};
@@ -69,6 +69,7 @@ fn hex_values(tokens: &[&str]) -> Vec<f32> {
 enum AnyOptimizer {
     Sgd(SGD),
     Adam(Adam),
+    AdamW(AdamW),
     Rms(RMSprop),
 }
 
@@ -77,6 +78,7 @@ impl AnyOptimizer {
         match self {
             AnyOptimizer::Sgd(o) => o.step(model),
             AnyOptimizer::Adam(o) => o.step(model),
+            AnyOptimizer::AdamW(o) => o.step(model),
             AnyOptimizer::Rms(o) => o.step(model),
         }
     }
@@ -86,6 +88,7 @@ fn build(kind: &str, config: &[&str]) -> AnyOptimizer {
     let mut opt = match kind {
         "SGD" => AnyOptimizer::Sgd(SGD::new(0.0)),
         "Adam" => AnyOptimizer::Adam(Adam::default()),
+        "AdamW" => AnyOptimizer::AdamW(AdamW::default()),
         "RMSprop" => AnyOptimizer::Rms(RMSprop::default()),
         _ => panic!("unknown optimizer {kind}"),
     };
@@ -115,6 +118,13 @@ fn build(kind: &str, config: &[&str]) -> AnyOptimizer {
             (AnyOptimizer::Adam(o), "weight_decay") => AnyOptimizer::Adam(o.weight_decay(num())),
             (AnyOptimizer::Adam(o), "amsgrad") => AnyOptimizer::Adam(o.amsgrad(flag())),
             (AnyOptimizer::Adam(o), "maximize") => AnyOptimizer::Adam(o.maximize(flag())),
+            (AnyOptimizer::AdamW(mut o), "lr") => {
+                o.set_lr(num());
+                AnyOptimizer::AdamW(o)
+            }
+            (AnyOptimizer::AdamW(o), "weight_decay") => AnyOptimizer::AdamW(o.weight_decay(num())),
+            (AnyOptimizer::AdamW(o), "amsgrad") => AnyOptimizer::AdamW(o.amsgrad(flag())),
+            (AnyOptimizer::AdamW(o), "maximize") => AnyOptimizer::AdamW(o.maximize(flag())),
             (AnyOptimizer::Rms(mut o), "lr") => {
                 o.set_lr(num());
                 AnyOptimizer::Rms(o)
@@ -255,7 +265,7 @@ fn replay(
 fn matches_pytorch_bit_for_bit() {
     let g = parse_goldens(GOLDENS);
     assert_eq!(g.grads.len(), 20);
-    assert_eq!(g.cases.len(), 17);
+    assert_eq!(g.cases.len(), 20);
     for case in &g.cases {
         if case.optimizer == "SGD" {
             assert_eq!(case.exact, case.real, "{}: SGD takes no sqrt", case.name);

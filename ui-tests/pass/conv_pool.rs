@@ -77,7 +77,7 @@ fn main() {
         MaxPool2d::<2>,
         Conv2d::<8, 8, 3, 2, 1, 1, 8>::new(),
         AdaptiveAvgPool2d::<1>,
-        Flatten::<1>,
+        Flatten,
     ));
     let y: Tensor<Rank2<2, 8>> = model.forward(&Tensor::<Rank4<2, 3, 16, 16>>::randn());
     assert_eq!(y.shape(), [2, 8]);

@@ -93,7 +93,7 @@ where
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// The same elements under shape `S2` (whose dims the rules already matched): a view
     /// when the layout allows it, else a contiguous copy (which may fail on a device).
-    fn try_reshaped<S2: Shape>(
+    pub(crate) fn try_reshaped<S2: Shape>(
         &self,
         name: &'static str,
         dims: crate::shape::Dims,
