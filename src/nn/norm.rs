@@ -437,7 +437,10 @@ impl<const C: usize, E: FloatDtype, D: Device> BatchNorm1d<C, E, D> {
     /// [`Module::forward`] with errors returned: a device error, or a training-mode batch
     /// with one value per channel (PyTorch's "Expected more than 1 value per channel when
     /// training").
-    pub fn try_forward<S: BatchNormInput<C>>(&self, x: &Tensor<S, E, D>) -> Result<Tensor<S, E, D>> {
+    pub fn try_forward<S: BatchNormInput<C>>(
+        &self,
+        x: &Tensor<S, E, D>,
+    ) -> Result<Tensor<S, E, D>> {
         let rows = S::to_rows(x)?;
         let m = rows.dims()[0];
         let eps = E::from_f64(self.eps);

@@ -149,7 +149,6 @@ impl<const OH: usize, const OW: usize> fmt::Debug for AdaptiveAvgPool2d<OH, OW> 
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
