@@ -1088,6 +1088,7 @@ static void test_softmax() {
                           softmax_softmax_backward_f32, softmax_log_softmax_backward_f32);
     test_softmax_t<double>(softmax_softmax_f64, softmax_log_softmax_f64, softmax_logsumexp_f64,
                            softmax_softmax_backward_f64, softmax_log_softmax_backward_f64);
+}
 
 // ---- conv and pool (kernels/conv.cu, kernels/pool.cu; src/ops/{conv,pool}/cpu.rs)
 
