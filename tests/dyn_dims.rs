@@ -349,6 +349,65 @@ fn norm_and_embedding<D: Device>(d: &D) {
     );
 }
 
+/// Run-time spatial sizes through convolution, pooling and flattening: the same numbers as
+/// the static shapes (and the same gradients); a window that does not fit the actual size is
+/// an `Err` when the op runs.
+fn windows<D: Device>(d: &D) {
+    use typetensor::Rank4;
+    use typetensor::nn::{Conv2d, Flatten, MaxPool2d};
+    use typetensor::ops::conv::ConvOpts;
+    manual_seed(11);
+    let x = Tensor::<Rank4<2, 3, 12, 10>>::randn().to_device(d);
+    let w = Tensor::<Rank4<4, 3, 3, 3>>::randn().to_device(d);
+    let b = Tensor::<Rank1<4>>::randn().to_device(d);
+    let xd: Tensor<Rank4<2, 3, DYN, DYN>, f32, D> = x.to_dyn::<2>().to_dyn::<3>();
+    let want = x.conv2d_with(&w, Some(&b), ConvOpts::<2, 1>);
+    let got: Tensor<Rank4<2, 4, DYN, DYN>, f32, D> = xd.conv2d_with(&w, Some(&b), ConvOpts::<2, 1>);
+    same("conv2d, run-time height and width", &got, &want);
+    same(
+        "max_pool2d",
+        &got.max_pool2d::<2>(),
+        &want.max_pool2d::<2>(),
+    );
+    same(
+        "avg_pool2d",
+        &got.avg_pool2d::<2>(),
+        &want.avg_pool2d::<2>(),
+    );
+    same(
+        "adaptive_avg_pool2d",
+        &got.adaptive_avg_pool2d::<2, 2>(),
+        &want.adaptive_avg_pool2d::<2, 2>(),
+    );
+    let flat: Tensor<Rank2<2, DYN>, f32, D> = got.flatten_from::<1>();
+    same("flatten_from", &flat, &want.flatten_from::<1>());
+    same("Flatten", &Flatten.forward(&got), &Flatten.forward(&want));
+    let conv = Conv2d::<3, 4, 3>::new().to_device(d);
+    let pool = MaxPool2d::<2>;
+    same(
+        "Conv2d and MaxPool2d modules",
+        &pool.forward(&conv.forward(&xd)),
+        &pool.forward(&conv.forward(&x)),
+    );
+    // Gradients through the run-time path equal the static ones.
+    let (xs, xr) = (x.clone().requires_grad_(), xd.clone().requires_grad_());
+    xs.conv2d(&w, None).max_pool2d::<2>().sum().backward();
+    xr.conv2d(&w, None).max_pool2d::<2>().sum().backward();
+    same(
+        "conv2d + max_pool2d input gradient",
+        &xr.grad().unwrap().into_tensor(),
+        &xs.grad().unwrap().into_tensor(),
+    );
+    // A 5x5 kernel does not fit a 3x4 input: known only when it runs.
+    let small = Tensor::<Rank4<1, 3, DYN, DYN>>::zeros_dims(&[1, 3, 3, 4])
+        .unwrap()
+        .to_device(d);
+    let big = Tensor::<Rank4<2, 3, 5, 5>>::zeros().to_device(d);
+    let err = small.try_conv2d(&big, None).unwrap_err().to_string();
+    assert!(err.contains("does not fit a 3x4 input"), "{err}");
+    assert!(small.try_max_pool2d::<5>().is_err());
+}
+
 macro_rules! dyn_tests {
     ($name:ident, $make:expr) => {
         common::device_tests!($name, $make, super: [
@@ -360,6 +419,7 @@ macro_rules! dyn_tests {
             training,
             classification,
             norm_and_embedding,
+            windows,
         ]);
     };
 }

@@ -7,7 +7,9 @@
 //!
 //! 1. every size is one that check-time arithmetic can see ([`CheckTimeSize`]: the table of
 //!    [`DimTn`], every size up to 4096, multiples of 64 up to 65536, powers of two and one
-//!    less and of ten, a few model sizes; a generic or run-time size cannot be seen);
+//!    less and of ten, a few model sizes; a generic size cannot be seen). A spatial size may
+//!    also be a run-time [`DYN`](crate::DYN) ([`SpatialSize`]): its output size is `DYN`,
+//!    and the window is checked against the actual size when the op runs;
 //! 2. kernel size, stride and dilation are at least 1 ([`WindowParams`]);
 //! 3. the window fits in the padded input ([`WindowFits`]);
 //! 4. the output size is one check-time arithmetic can turn back into a `RankN` parameter
@@ -16,13 +18,19 @@
 //! The arithmetic is total once (1) holds (it clamps where a failed (2) or (3) would
 //! underflow), so a program with one mistake gets one error, the one that names it.
 //! Dimensions that only pass through a rule (a batch dimension `N`) are never converted to
-//! typenum: rules carry them by unification, so they may be generic (or, later, sized at
-//! run time).
+//! typenum: rules carry them by unification, so they may be generic or run-time.
+//!
+//! A generic spatial size (`fn f<const H: usize>(x: &Tensor<Rank4<N, 1, H, H>>)`) has no
+//! output size a type can name on stable Rust; such code makes the size a run-time one first,
+//! `x.to_dyn::<2>().to_dyn::<3>()`, and gets `DYN` output sizes.
 use std::ops::{Add, Div, Mul, Sub};
 
-use typenum::{Cmp, Compare, Diff, Equal, Greater, Max, Maximum, Prod, Quot, Sum, U1, U2};
+use typenum::{
+    Cmp, Compare, Diff, Equal, Greater, Max, Maximum, Prod, Quot, Sum, U1, U2, UInt, UTerm,
+};
 
-use super::typenum_bridge::{Dim, DimTn, FromTn, KnownDim, TnDim};
+use super::typenum_bridge::{Dim, DimTn, DynTn, FromTn, KnownDim, TnDim, TnMul};
+use crate::DYN;
 
 /// The type the window rules are implemented for: their parameters are all in the trait, so
 /// that messages can print them in decimal.
@@ -52,6 +60,30 @@ where
 
 /// `N` as a typenum number (through [`CheckTimeSize`], whose message names `N`).
 pub type Tn<const N: usize> = <Sizes as CheckTimeSize<N>>::Tn;
+
+/// A spatial size of a window rule or a factor of a flatten: one check-time arithmetic can
+/// see, or a run-time [`DYN`](crate::DYN) (whose results are `DYN`, checked when the op runs).
+#[diagnostic::on_unimplemented(
+    message = "the size {N} is outside check-time shape arithmetic",
+    label = "a size that is generic, or outside check-time arithmetic",
+    note = "`cargo check` computes window and flatten sizes with typenum through a table of sizes up to 4096, multiples of 64 up to 65536, powers of two (and one less) and of ten, and a few model sizes",
+    note = "for a generic or other size, make the dimension a run-time one first (`x.to_dyn::<2>().to_dyn::<3>()` for an image's height and width): the result's size is then `DYN`, checked when the op runs"
+)]
+pub trait SpatialSize<const N: usize> {
+    /// `N` as a typenum number, or [`DynTn`] for `DYN`.
+    type Tn;
+}
+
+#[diagnostic::do_not_recommend]
+impl<const N: usize> SpatialSize<N> for Sizes
+where
+    Dim<N>: DimTn,
+{
+    type Tn = TnDim<N>;
+}
+
+/// `N` as a typenum number or [`DynTn`] (through [`SpatialSize`], whose message names `N`).
+pub type STn<const N: usize> = <Sizes as SpatialSize<N>>::Tn;
 
 /// Kernel size, stride and dilation are at least 1.
 #[diagnostic::on_unimplemented(
@@ -181,6 +213,66 @@ pub trait ConvOut<const H: usize, const K: usize, const S: usize, const P: usize
 impl<const H: usize, const K: usize, const S: usize, const P: usize, const D: usize>
     ConvOut<H, K, S, P, D> for Sizes
 where
+    Sizes: SpatialSize<H>,
+    STn<H>: SizeKind,
+    Sizes: WindowOn<<STn<H> as SizeKind>::Kind, H, K, S, P, D>,
+{
+    type Out = <Sizes as WindowOn<<STn<H> as SizeKind>::Kind, H, K, S, P, D>>::Out;
+}
+
+/// Whether a size is known when `cargo check` runs ([`CheckTime`]) or only when the op
+/// runs ([`RunTime`]), so that a rule can treat the two by separate impls.
+#[doc(hidden)]
+pub trait SizeKind {
+    /// [`CheckTime`] or [`RunTime`].
+    type Kind;
+}
+/// A size in the table: every check at `cargo check`.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct CheckTime;
+/// A `DYN` size: checked when the op runs.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct RunTime;
+impl SizeKind for UTerm {
+    type Kind = CheckTime;
+}
+impl<U, B> SizeKind for UInt<U, B> {
+    type Kind = CheckTime;
+}
+impl SizeKind for DynTn {
+    type Kind = RunTime;
+}
+
+/// [`ConvOut`] for an input size of kind `Kind`: every check for a size in the table, only
+/// the window's parameters for a run-time one (whose output is `DYN`).
+#[doc(hidden)]
+pub trait WindowOn<
+    Kind,
+    const H: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    const D: usize,
+>
+{
+    /// `Dim<O>`, the output size.
+    type Out;
+}
+
+impl<const H: usize, const K: usize, const S: usize, const P: usize, const D: usize>
+    WindowOn<RunTime, H, K, S, P, D> for Sizes
+where
+    Sizes: CheckTimeSize<K> + CheckTimeSize<S> + CheckTimeSize<P> + CheckTimeSize<D>,
+    Sizes: WindowParams<K, S, D>,
+{
+    type Out = Dim<DYN>;
+}
+
+impl<const H: usize, const K: usize, const S: usize, const P: usize, const D: usize>
+    WindowOn<CheckTime, H, K, S, P, D> for Sizes
+where
     Sizes: CheckTimeSize<H>
         + CheckTimeSize<K>
         + CheckTimeSize<S>
@@ -204,7 +296,7 @@ pub type ConvOutDim<
 > = <Sizes as ConvOut<H, K, S, P, D>>::Out;
 
 /// The typenum product `A * B * C` (its bounds in one place; total for sizes that pass
-/// [`CheckTimeSize`]).
+/// [`SpatialSize`]; `DynTn` if a factor is `DYN`).
 #[doc(hidden)]
 pub trait ProductArith<const A: usize, const B: usize, const C: usize> {
     /// The product as a typenum number.
@@ -213,11 +305,11 @@ pub trait ProductArith<const A: usize, const B: usize, const C: usize> {
 
 impl<const A: usize, const B: usize, const C: usize> ProductArith<A, B, C> for Sizes
 where
-    Sizes: CheckTimeSize<A> + CheckTimeSize<B> + CheckTimeSize<C>,
-    Tn<A>: Mul<Tn<B>>,
-    Prod<Tn<A>, Tn<B>>: Mul<Tn<C>>,
+    Sizes: SpatialSize<A> + SpatialSize<B> + SpatialSize<C>,
+    STn<A>: TnMul<STn<B>>,
+    <STn<A> as TnMul<STn<B>>>::Out: TnMul<STn<C>>,
 {
-    type Out = Prod<Prod<Tn<A>, Tn<B>>, Tn<C>>;
+    type Out = <<STn<A> as TnMul<STn<B>>>::Out as TnMul<STn<C>>>::Out;
 }
 
 /// The product `A * B * C` is one check-time arithmetic can turn back into a `RankN`
@@ -241,7 +333,7 @@ where
 }
 
 /// `A * B * C` as a `Dim`, for sizes and product in check-time arithmetic's range (reported
-/// as [`CheckTimeSize`] or [`ProductInRange`] otherwise).
+/// as [`SpatialSize`] or [`ProductInRange`] otherwise); `Dim<DYN>` if a factor is `DYN`.
 pub trait Product3<const A: usize, const B: usize, const C: usize> {
     /// `Dim<A * B * C>`.
     type Dim;
@@ -249,9 +341,9 @@ pub trait Product3<const A: usize, const B: usize, const C: usize> {
 
 impl<const A: usize, const B: usize, const C: usize> Product3<A, B, C> for Sizes
 where
-    Sizes: CheckTimeSize<A>
-        + CheckTimeSize<B>
-        + CheckTimeSize<C>
+    Sizes: SpatialSize<A>
+        + SpatialSize<B>
+        + SpatialSize<C>
         + ProductArith<A, B, C>
         + ProductInRange<A, B, C>,
 {

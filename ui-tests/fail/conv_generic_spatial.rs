@@ -1,4 +1,4 @@
-// Rule: spatial sizes must be concrete at `cargo check` (the batch may be generic): a generic image height has no output size.
+// Rule: a generic image height has no output size at `cargo check` (the batch may be generic); the message says to make it a run-time size (`to_dyn`).
 use typetensor::nn::{Conv2d, Module};
 use typetensor::{Rank4, Tensor};
 

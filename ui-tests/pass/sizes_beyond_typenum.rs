@@ -2,6 +2,7 @@
 // crate's table (every size up to 4096, multiples of 64 up to 65536, ...), for every rule;
 // sizes beyond the table and generic sizes go through the escape each rule's message names:
 // `view_any` (checked by `cargo build`) or a run-time dimension (`to_dyn`, checked when run).
+use typetensor::nn::{Conv2d, Module};
 use typetensor::{DYN, Dim, Infer, Rank1, Rank2, Rank3, Rank4, Tensor};
 
 fn generic<const B: usize>(x: &Tensor<Rank2<B, 10>>) -> Tensor<Rank2<DYN, 10>> {
@@ -12,6 +13,16 @@ fn generic<const B: usize>(x: &Tensor<Rank2<B, 10>>) -> Tensor<Rank2<DYN, 10>> {
     let flat: Tensor<Rank1<DYN>> = same.to_dyn::<0>().flatten();
     assert_eq!(flat.shape()[0], B * 10);
     tail.cat::<0, _>(&x.to_dyn::<0>().narrow::<0, 0, 1>().to_dyn::<0>())
+}
+
+// A generic image size has no output size a type can name: make it a run-time one; the
+// window is then checked when the layer runs, and the channels still at `cargo check`.
+fn generic_image<const N: usize, const H: usize>(
+    conv: &Conv2d<1, 6, 5>,
+    x: &Tensor<Rank4<N, 1, H, H>>,
+) -> Tensor<Rank2<N, DYN>> {
+    let y: Tensor<Rank4<N, 6, DYN, DYN>> = conv.forward(&x.to_dyn::<2>().to_dyn::<3>());
+    y.max_pool2d::<2>().flatten_from::<1>()
 }
 
 fn main() {
@@ -41,7 +52,12 @@ fn main() {
     let odd = Tensor::<Rank2<1500, 3>>::zeros();
     let _o: Tensor<Rank1<4500>> = odd.view_any::<Rank1<4500>>();
     let _od: Tensor<Rank1<DYN>> = odd.to_dyn::<0>().flatten();
+    // a convolution over an image larger than the table (5000 rows)
+    let tall = Tensor::<Rank4<1, 1, 5000, 8>>::zeros();
+    let _t: Tensor<Rank4<1, 6, DYN, 4>> = tall.to_dyn::<2>().conv2d(&Tensor::<Rank4<6, 1, 5, 5>>::zeros(), None);
     // generic sizes
     let g = generic::<5>(&Tensor::zeros());
     assert_eq!(g.shape(), [5, 10]);
+    let f = generic_image::<2, 12>(&Conv2d::new(), &Tensor::zeros());
+    assert_eq!(f.shape(), [2, 6 * 4 * 4]);
 }
