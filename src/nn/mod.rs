@@ -1,6 +1,7 @@
 //! `torch.nn`: modules with typed `forward`, parameters, losses, initialisation, and
 //! saving/loading weights as safetensors.
-mod activation;
+pub(crate) mod activation;
+mod dropout;
 mod embedding;
 mod flatten;
 pub mod functional;
@@ -16,7 +17,8 @@ mod to_device;
 mod training;
 pub mod utils;
 
-pub use activation::{ReLU, Sigmoid, Tanh};
+pub use activation::{GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh};
+pub use dropout::Dropout;
 pub use embedding::{Embedded, Embedding, EmbeddingIndices};
 pub use flatten::{Flatten, FlattenBatch};
 pub use linear::Linear;
