@@ -1,6 +1,7 @@
 //! `torch.nn`: modules with typed `forward`, parameters, losses, initialisation, and
 //! saving/loading weights as safetensors.
 pub(crate) mod activation;
+mod class_loss;
 mod dropout;
 mod embedding;
 mod flatten;
@@ -22,7 +23,8 @@ pub use dropout::Dropout;
 pub use embedding::{Embedded, Embedding, EmbeddingIndices};
 pub use flatten::{Flatten, FlattenBatch};
 pub use linear::Linear;
-pub use loss::{MSELoss, Reduction};
+pub use class_loss::{BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss};
+pub use loss::{L1Loss, LossTarget, MSELoss, Reduction};
 pub use norm::{BatchNorm1d, Channels, LastDim, LayerNorm};
 pub use params::{
     AnyParam, Buffer, BufferValue, Param, ParamRef, Parameters, prefixed, prefixed_buffers,
