@@ -457,3 +457,95 @@ macro_rules! loss_repr {
     )*};
 }
 loss_repr!(CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::functional as F;
+    use crate::nn::{L1Loss, MSELoss, Training};
+    use crate::shape::{DYN, Rank1, Rank2};
+    use crate::tensor::{manual_seed, tensor};
+
+    // The modules are their functional forms with the options they hold (the goldens in
+    // tests/classifier_parity.rs check the numbers against PyTorch).
+    #[test]
+    fn modules_call_their_functional_forms_with_their_options() {
+        manual_seed(1);
+        let x = Tensor::<Rank2<5, 4>, f64>::randn();
+        let t = tensor([0i64, 3, 2, 2, 1]);
+        let opts = ClassOpts::new().ignore_index(2).label_smoothing(0.3);
+        let ce = CrossEntropyLoss::new()
+            .reduction(Reduction::Sum)
+            .ignore_index(2)
+            .label_smoothing(0.3);
+        let want = F::cross_entropy_with(&x, &t, Reduction::Sum, opts).item();
+        assert_eq!(ce.forward(&x, &t).item(), want);
+        assert_eq!(
+            ce.forward_none(&x, &t).to_vec(),
+            F::cross_entropy_none(&x, &t, opts).to_vec()
+        );
+        let nll = NLLLoss::new().ignore_index(2);
+        let logp = x.log_softmax::<1>();
+        assert_eq!(
+            nll.forward(&logp, &t).item(),
+            F::nll_loss_with(&logp, &t, Reduction::Mean, 2).item()
+        );
+        // CrossEntropyLoss = NLLLoss after LogSoftmax, as in PyTorch.
+        let plain = CrossEntropyLoss::new().ignore_index(2);
+        assert!((plain.forward(&x, &t).item() - nll.forward(&logp, &t).item()).abs() < 1e-12);
+        let y = Tensor::<Rank2<5, 4>, f64>::rand();
+        assert_eq!(
+            BCEWithLogitsLoss::new().forward(&x, &y).item(),
+            F::binary_cross_entropy_with_logits(&x, &y).item()
+        );
+        assert_eq!(
+            L1Loss::new().reduction(Reduction::Sum).forward(&x, &y).item(),
+            F::l1_loss_with(&x, &y, Reduction::Sum).item()
+        );
+    }
+
+    #[test]
+    fn bad_targets_and_options_are_errors_not_wrong_losses() {
+        let x = Tensor::<Rank2<2, 3>>::zeros();
+        let ce = CrossEntropyLoss::new();
+        for bad in [[0i64, 3], [-1, 0]] {
+            assert!(ce.try_forward(&x, &tensor(bad)).is_err(), "{bad:?}");
+            assert!(ce.try_forward_none(&x, &tensor(bad)).is_err(), "{bad:?}");
+            assert!(NLLLoss::new().try_forward(&x, &tensor(bad)).is_err());
+        }
+        // The ignored index may be out of range; others may not.
+        assert!(ce.ignore_index(7).try_forward(&x, &tensor([7i64, 0])).is_ok());
+        let smooth = CrossEntropyLoss::new().label_smoothing(1.5);
+        assert!(smooth.try_forward(&x, &tensor([0i64, 1])).is_err());
+        assert!(smooth.try_forward_probs(&x, &x).is_err());
+    }
+
+    #[test]
+    fn run_time_sizes_that_differ_are_errors() {
+        let x = Tensor::<Rank2<DYN, 3>>::zeros_dims(&[4, 3]).unwrap();
+        let y = Tensor::<Rank2<DYN, 3>>::zeros_dims(&[5, 3]).unwrap();
+        assert!(BCEWithLogitsLoss::new().try_forward(&x, &y).is_err());
+        assert!(BCEWithLogitsLoss::new().try_forward_none(&x, &y).is_err());
+        assert!(L1Loss::new().try_forward(&x, &y).is_err());
+        assert!(MSELoss::default().try_forward(&x, &y).is_err());
+        let t = Tensor::<Rank1<DYN>, i64>::zeros_dims(&[5]).unwrap();
+        assert!(CrossEntropyLoss::new().try_forward(&x, &t).is_err());
+        assert!(NLLLoss::new().try_forward(&x, &t).is_err());
+        let t = Tensor::<Rank1<DYN>, i64>::zeros_dims(&[4]).unwrap();
+        assert!(CrossEntropyLoss::new().try_forward(&x, &t).is_ok());
+    }
+
+    #[test]
+    fn losses_ignore_the_mode_and_print_as_pytorch() {
+        let mut ce = CrossEntropyLoss::new().label_smoothing(0.1);
+        let x = tensor([[1.0f32, 2.0, 0.5]]);
+        let t = tensor([1i64]);
+        let train = ce.forward(&x, &t).item();
+        ce.eval();
+        assert_eq!(ce.forward(&x, &t).item(), train);
+        assert_eq!(format!("{ce:?}"), "CrossEntropyLoss()");
+        assert_eq!(format!("{:?}", NLLLoss::new()), "NLLLoss()");
+        assert_eq!(format!("{:?}", L1Loss::new()), "L1Loss()");
+        assert_eq!(format!("{:?}", MSELoss::default()), "MSELoss()");
+    }
+}

@@ -131,3 +131,98 @@ impl fmt::Debug for Dropout {
         fmt_module(f, "Dropout", &extra, &[])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Linear, Module, ReLU, Sequential};
+    use crate::shape::{Rank1, Rank2};
+    use crate::tensor::manual_seed;
+
+    // The kept fraction and the mean of the output are within 5 standard deviations of
+    // their expectations (1 - p and the input's mean): a wrong p, scale or a mask that is
+    // not Bernoulli fails.
+    #[test]
+    fn training_mode_drops_p_and_keeps_the_expected_value() {
+        manual_seed(21);
+        let n = 100_000usize;
+        for p in [0.1, 0.3, 0.5, 0.8] {
+            let dropout = Dropout::new(p);
+            let x = Tensor::<Rank1<100_000>, f64>::full(2.0);
+            let y = dropout.forward(&x).to_vec();
+            let kept = y.iter().filter(|&&v| v != 0.0).count() as f64;
+            let sd = (n as f64 * p * (1.0 - p)).sqrt();
+            assert!(
+                (kept - n as f64 * (1.0 - p)).abs() < 5.0 * sd,
+                "p = {p}: kept {kept}"
+            );
+            let scale = 2.0 / (1.0 - p);
+            assert!(y.iter().all(|&v| v == 0.0 || (v - scale).abs() < 1e-12));
+            let mean = y.iter().sum::<f64>() / n as f64;
+            // Each element is 0 or 2 / (1 - p): standard deviation 2 sqrt(p / (1 - p)).
+            let sd_mean = 2.0 * (p / (1.0 - p)).sqrt() / (n as f64).sqrt();
+            assert!((mean - 2.0).abs() < 5.0 * sd_mean, "p = {p}: mean {mean}");
+        }
+    }
+
+    #[test]
+    fn backward_reuses_the_forward_mask_and_seed_reproduces_it() {
+        let dropout = Dropout::new(0.4);
+        manual_seed(3);
+        let x = Tensor::<Rank2<50, 40>>::randn().requires_grad_();
+        let y = dropout.forward(&x);
+        let g = Tensor::<Rank2<50, 40>>::randn();
+        y.mul(&g).sum().backward();
+        let (xv, yv, gv) = (x.to_vec(), y.to_vec(), g.to_vec());
+        let grad = x.grad().unwrap().to_vec();
+        for i in 0..xv.len() {
+            // kept: y = x / 0.6 and dy/dx = 1 / 0.6; dropped: both 0
+            if yv[i] == 0.0 {
+                assert_eq!(grad[i], 0.0, "element {i}");
+            } else {
+                assert!((yv[i] - xv[i] / 0.6).abs() < 1e-5);
+                assert!((grad[i] - gv[i] / 0.6).abs() < 1e-5, "element {i}");
+            }
+        }
+        // A second call draws a new mask; the same seed draws the first again.
+        manual_seed(3);
+        let _ = Tensor::<Rank2<50, 40>>::randn();
+        let again = dropout.forward(&x.detach()).to_vec();
+        assert_eq!(again, yv);
+        assert_ne!(dropout.forward(&x.detach()).to_vec(), yv);
+    }
+
+    #[test]
+    fn eval_mode_is_the_identity_and_train_eval_reach_it_in_a_sequential() {
+        manual_seed(4);
+        let mut model = Sequential::new((Linear::<8, 16>::new(), ReLU, Dropout::new(0.5)));
+        let x = Tensor::<Rank2<4, 8>>::randn();
+        assert_ne!(model.forward(&x).to_vec(), model.forward(&x).to_vec());
+        model.eval(); // model.eval()
+        assert!(!model.layers.2.training);
+        let plain = model.layers.1.forward(model.layers.0.forward(&x));
+        assert_eq!(model.forward(&x).to_vec(), plain.to_vec());
+        model.train(); // model.train()
+        assert!(model.layers.2.training);
+        assert_ne!(model.forward(&x).to_vec(), plain.to_vec());
+    }
+
+    #[test]
+    fn a_probability_outside_0_1_is_an_error() {
+        for p in [-0.1, 1.5, f64::NAN] {
+            let e = Dropout::try_new(p).err().unwrap().to_string();
+            assert!(e.contains("dropout probability has to be between 0 and 1"), "{e}");
+        }
+        // Set through the public field: forward's try_ form reports it.
+        let dropout = Dropout {
+            p: 2.0,
+            training: true,
+        };
+        assert!(dropout.try_forward(&Tensor::<Rank1<3>>::ones()).is_err());
+        assert!(Dropout::new(1.0)
+            .forward(&Tensor::<Rank1<3>>::ones())
+            .to_vec()
+            .iter()
+            .all(|&v| v == 0.0));
+    }
+}
