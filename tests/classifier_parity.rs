@@ -171,15 +171,11 @@ fn pair_losses<E: FloatDtype>() {
     let bce = BCEWithLogitsLoss::new().reduction(Reduction::Sum);
     pair_case::<_, Rank0, E>("bce_with_logits_sum", bce, |l, x, y| l.forward(x, y));
     let bce = BCEWithLogitsLoss::new();
-    pair_case::<_, Logits, E>("bce_with_logits_none", bce, |l, x, y| {
-        l.forward_none(x, y)
-    });
+    pair_case::<_, Logits, E>("bce_with_logits_none", bce, |l, x, y| l.forward_none(x, y));
     pair_case::<_, Rank0, E>("l1", L1Loss::new(), |l, x, y| l.forward(x, y));
     let l1 = L1Loss::new().reduction(Reduction::Sum);
     pair_case::<_, Rank0, E>("l1_sum", l1, |l, x, y| l.forward(x, y));
-    pair_case::<_, Logits, E>("l1_none", L1Loss::new(), |l, x, y| {
-        l.forward_none(x, y)
-    });
+    pair_case::<_, Logits, E>("l1_none", L1Loss::new(), |l, x, y| l.forward_none(x, y));
 }
 
 #[test]
@@ -265,7 +261,10 @@ fn classifier_curve_matches_pytorch() {
         for (i, (&a, &b)) in losses.iter().zip(want).enumerate() {
             let rel = (a as f64 - b).abs() / b.abs();
             worst = worst.max(rel);
-            assert!(rel < 1e-4, "epoch {epoch} batch {i}: loss {a} vs PyTorch {b}");
+            assert!(
+                rel < 1e-4,
+                "epoch {epoch} batch {i}: loss {a} vs PyTorch {b}"
+            );
         }
         let acc = classifier::accuracy(&mut model, &x_test, &y_test).unwrap();
         let correct = (acc * 360.0).round();

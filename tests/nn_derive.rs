@@ -179,7 +179,10 @@ fn classification_modules_as_fields_train_eval_move_and_name_as_pytorch() {
     }
     .to_device(&Cpu);
     let names: Vec<String> = model.parameters().into_iter().map(|p| p.name).collect();
-    assert_eq!(names, ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]);
+    assert_eq!(
+        names,
+        ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+    );
     assert!(model.drop.training);
     let x = Tensor::<Rank2<8, 64>>::randn();
     // Training mode: dropout draws a new mask per call.

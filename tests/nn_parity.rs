@@ -15,7 +15,6 @@ fn golden<E: FloatDtype>(name: &str) -> Golden {
     Golden::new::<E>(include_str!("goldens/nn_modules.txt"), name)
 }
 
-
 /// `(y * g).sum().backward()`.
 fn backward<S: ConstShape, E: FloatDtype>(y: &Tensor<S, E>, g: &Tensor<S, E>) {
     y.mul(g).sum().backward();

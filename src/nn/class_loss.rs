@@ -15,11 +15,11 @@ use crate::Result;
 use crate::device::Device;
 use crate::dtype::FloatDtype;
 use crate::error::Error;
+use crate::nn::Reduction;
 use crate::nn::activation::no_state;
 use crate::nn::fmt_module;
 use crate::nn::functional::{self, ClassOpts};
 use crate::nn::loss::LossTarget;
-use crate::nn::Reduction;
 use crate::ops::loss::{ClassTarget, ProbLosses, ProbTarget};
 use crate::shape::{Rank0, Shape};
 use crate::tensor::{Tensor, expect_device};
@@ -499,7 +499,10 @@ mod tests {
             F::binary_cross_entropy_with_logits(&x, &y).item()
         );
         assert_eq!(
-            L1Loss::new().reduction(Reduction::Sum).forward(&x, &y).item(),
+            L1Loss::new()
+                .reduction(Reduction::Sum)
+                .forward(&x, &y)
+                .item(),
             F::l1_loss_with(&x, &y, Reduction::Sum).item()
         );
     }
@@ -514,7 +517,11 @@ mod tests {
             assert!(NLLLoss::new().try_forward(&x, &tensor(bad)).is_err());
         }
         // The ignored index may be out of range; others may not.
-        assert!(ce.ignore_index(7).try_forward(&x, &tensor([7i64, 0])).is_ok());
+        assert!(
+            ce.ignore_index(7)
+                .try_forward(&x, &tensor([7i64, 0]))
+                .is_ok()
+        );
         let smooth = CrossEntropyLoss::new().label_smoothing(1.5);
         assert!(smooth.try_forward(&x, &tensor([0i64, 1])).is_err());
         assert!(smooth.try_forward_probs(&x, &x).is_err());

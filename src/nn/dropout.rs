@@ -211,7 +211,10 @@ mod tests {
     fn a_probability_outside_0_1_is_an_error() {
         for p in [-0.1, 1.5, f64::NAN] {
             let e = Dropout::try_new(p).err().unwrap().to_string();
-            assert!(e.contains("dropout probability has to be between 0 and 1"), "{e}");
+            assert!(
+                e.contains("dropout probability has to be between 0 and 1"),
+                "{e}"
+            );
         }
         // Set through the public field: forward's try_ form reports it.
         let dropout = Dropout {
@@ -219,10 +222,12 @@ mod tests {
             training: true,
         };
         assert!(dropout.try_forward(&Tensor::<Rank1<3>>::ones()).is_err());
-        assert!(Dropout::new(1.0)
-            .forward(&Tensor::<Rank1<3>>::ones())
-            .to_vec()
-            .iter()
-            .all(|&v| v == 0.0));
+        assert!(
+            Dropout::new(1.0)
+                .forward(&Tensor::<Rank1<3>>::ones())
+                .to_vec()
+                .iter()
+                .all(|&v| v == 0.0)
+        );
     }
 }

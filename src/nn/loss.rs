@@ -5,12 +5,12 @@ use std::fmt;
 use crate::Result;
 use crate::device::Device;
 use crate::dtype::FloatDtype;
-use crate::ops::arith::BinaryOp;
-use crate::shape::{Rank0, Shape};
 use crate::nn::activation::no_state;
 use crate::nn::class_loss::same_shape;
 use crate::nn::fmt_module;
 use crate::nn::functional;
+use crate::ops::arith::BinaryOp;
+use crate::shape::{Rank0, Shape};
 use crate::tensor::{Tensor, expect_device};
 
 /// How a loss combines the per-element losses.

@@ -19,11 +19,11 @@ mod training;
 pub mod utils;
 
 pub use activation::{GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh};
+pub use class_loss::{BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss};
 pub use dropout::Dropout;
 pub use embedding::{Embedded, Embedding, EmbeddingIndices};
 pub use flatten::{Flatten, FlattenBatch};
 pub use linear::Linear;
-pub use class_loss::{BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss};
 pub use loss::{L1Loss, LossTarget, MSELoss, Reduction};
 pub use norm::{BatchNorm1d, Channels, LastDim, LayerNorm};
 pub use params::{
