@@ -20,47 +20,35 @@ How to run (from the repository root; torch and numpy from PyPI, CPU is enough):
     /tmp/torch-venv/bin/pip install torch numpy   # or: --index-url https://download.pytorch.org/whl/cpu
     /tmp/torch-venv/bin/python scripts/classifier_goldens.py
 
-Inputs are deterministic sine/cosine patterns (as scripts/nn_goldens.py), written into the
-file; the format is nn_goldens.py's:
+Inputs are scripts/nn_goldens.py's deterministic sine/cosine patterns, written into the
+file; the format is nn_goldens.py's (this script imports it):
     case NAME DTYPE             a case (DTYPE float32 or float64)
     in|out NAME D0,D1,.. V0 ..  a tensor given to the module (`in`) or computed (`out`);
                                 dims are empty for a scalar
 """
 
-import math
 import pathlib
 
 import numpy as np
 import torch
 
+import nn_goldens  # the sibling script: its input patterns and line format
+from nn_goldens import pattern
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "goldens" / "nn_classifier.txt"
 DATA = ROOT / "tests" / "data" / "classifier"
 DIGITS = ROOT / "examples" / "data" / "digits"
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DTYPES = nn_goldens.DTYPES
 CURVE_EPOCHS = 6
 torch.set_num_threads(1)
 
 
-def pattern(shape, seed, dtype, scale=1.0, offset=0.0):
-    n = math.prod(shape)
-    vals = [scale * math.sin(0.73 * i + seed) + 0.3 * math.cos(1.9 * i * seed + 0.2) + offset for i in range(n)]
-    return torch.tensor(vals, dtype=torch.float64).to(dtype).reshape(shape)
+class Case(nn_goldens.Case):
+    """A case whose name carries its dtype (`gelu_float32`), so both dtypes share a name."""
 
-
-def fmt(kind, name, t):
-    dims = ",".join(str(d) for d in t.shape)
-    vals = " ".join(repr(float(v)) for v in t.detach().flatten().tolist())
-    return f"{kind} {name} {dims} {vals}"
-
-
-class Case:
     def __init__(self, lines, name, dtype):
-        self.lines = lines
-        lines.append(f"case {name}_{dtype} {dtype}")
-
-    def put(self, kind, name, t):
-        self.lines.append(fmt(kind, name, t))
+        super().__init__(lines, f"{name}_{dtype}", dtype)
 
 
 def train_and_eval(case, module, inputs, g=None):
