@@ -17,8 +17,8 @@ use typetensor::nn::{
 };
 use typetensor::optim::{Adam, Optimizer, RMSprop, SGD};
 use typetensor::{
-    ConstShape, Cpu, Cuda, DYN, Device, Dtype, Error, Rank1, Rank2, Rank3, Shape, Tensor, manual_seed,
-    tensor,
+    ConstShape, Cpu, Cuda, DYN, Device, Dtype, Error, Rank1, Rank2, Rank3, Shape, Tensor,
+    manual_seed, tensor,
 };
 
 mod common;
@@ -1205,7 +1205,12 @@ mod suite {
         m_cpu.eval();
         let logp_dev = LogSoftmax::<1>.forward(m_dev.forward(&dx));
         let logp_cpu = LogSoftmax::<1>.forward(m_cpu.forward(&x));
-        check("classifier: eval log-probabilities", &logp_dev, &logp_cpu, tol);
+        check(
+            "classifier: eval log-probabilities",
+            &logp_dev,
+            &logp_cpu,
+            tol,
+        );
         check(
             "classifier: NLLLoss",
             &NLLLoss::new().forward_none(&logp_dev, &dt),
