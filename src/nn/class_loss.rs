@@ -396,7 +396,7 @@ impl BCEWithLogitsLoss {
         input: &Tensor<S, E, D>,
         target: &Tensor<ST, E, D>,
     ) -> Result<Tensor<Rank0, E, D>> {
-        let target = same_shape(input, target)?;
+        let target = same_shape("binary_cross_entropy_with_logits", input, target)?;
         functional::try_binary_cross_entropy_with_logits_with::<S, S, E, D>(
             input,
             &target,
@@ -420,20 +420,22 @@ impl BCEWithLogitsLoss {
         input: &Tensor<S, E, D>,
         target: &Tensor<ST, E, D>,
     ) -> Result<Tensor<S, E, D>> {
-        let target = same_shape(input, target)?;
+        let target = same_shape("binary_cross_entropy_with_logits", input, target)?;
         functional::try_binary_cross_entropy_with_logits_none::<S, S, E, D>(input, &target, None)
     }
 }
 
 /// The target under the input's shape type, which [`LossTarget`] proved equal; run-time
-/// (`DYN`) sizes are compared here.
+/// (`DYN`) sizes are compared here, an `Err` naming the loss (`op`, PyTorch's function name)
+/// and both shapes.
 pub(crate) fn same_shape<S: Shape, ST: LossTarget<S>, E: FloatDtype, D: Device>(
+    op: &'static str,
     input: &Tensor<S, E, D>,
     target: &Tensor<ST, E, D>,
 ) -> Result<Tensor<S, E, D>> {
     if input.dims() != target.dims() {
         return Err(Error::IncompatibleShapes {
-            op: "loss",
+            op,
             lhs: input.dims().as_slice().to_vec(),
             rhs: target.dims().as_slice().to_vec(),
             rule: "a loss's target has the prediction's shape",
@@ -531,7 +533,12 @@ mod tests {
     fn run_time_sizes_that_differ_are_errors() {
         let x = Tensor::<Rank2<DYN, 3>>::zeros_dims(&[4, 3]).unwrap();
         let y = Tensor::<Rank2<DYN, 3>>::zeros_dims(&[5, 3]).unwrap();
-        assert!(BCEWithLogitsLoss::new().try_forward(&x, &y).is_err());
+        let e = BCEWithLogitsLoss::new().try_forward(&x, &y).err().unwrap();
+        assert!(
+            e.to_string()
+                .starts_with("binary_cross_entropy_with_logits: shapes [4, 3] and [5, 3]"),
+            "{e}"
+        );
         assert!(BCEWithLogitsLoss::new().try_forward_none(&x, &y).is_err());
         assert!(L1Loss::new().try_forward(&x, &y).is_err());
         assert!(MSELoss::default().try_forward(&x, &y).is_err());

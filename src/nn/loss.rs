@@ -74,7 +74,7 @@ impl MSELoss {
         input: &Tensor<S, E, D>,
         target: &Tensor<ST, E, D>,
     ) -> Result<Tensor<Rank0, E, D>> {
-        let target: &Tensor<S, E, D> = &same_shape(input, target)?;
+        let target: &Tensor<S, E, D> = &same_shape("mse_loss", input, target)?;
         let reduction = self.reduction;
         let n = E::from_f64(input.numel() as f64);
         let loss = crate::autograd::no_grad(|| {
@@ -157,7 +157,11 @@ impl L1Loss {
         input: &Tensor<S, E, D>,
         target: &Tensor<ST, E, D>,
     ) -> Result<Tensor<Rank0, E, D>> {
-        functional::try_l1_loss_with(input, &same_shape(input, target)?, self.reduction)
+        functional::try_l1_loss_with(
+            input,
+            &same_shape("l1_loss", input, target)?,
+            self.reduction,
+        )
     }
 
     /// `nn.L1Loss(reduction='none')(input, target)`: the absolute error of every element.
@@ -175,7 +179,7 @@ impl L1Loss {
         input: &Tensor<S, E, D>,
         target: &Tensor<ST, E, D>,
     ) -> Result<Tensor<S, E, D>> {
-        functional::try_l1_loss_none(input, &same_shape(input, target)?)
+        functional::try_l1_loss_none(input, &same_shape("l1_loss", input, target)?)
     }
 }
 
