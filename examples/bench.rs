@@ -8,9 +8,10 @@
 //! Run: `cargo run --release --example bench` (1 thread), and
 //! `cargo run --release --features threads --example bench` (both cores).
 //! `-- --quick` runs fewer repetitions (for a smoke test; the numbers are noisier).
-//! `-- --classification` runs only the `log_softmax`/`cross_entropy` section (compare with
-//! `python3 scripts/bench_classification_torch.py` on the same machine); `-- --conv` only the
-//! convolution rows (compare with `python3 scripts/conv_bench_torch.py`).
+//! `-- --classification` runs only the `log_softmax`/`cross_entropy` section and
+//! 13_classifier's training step (compare with `python3 scripts/bench_classification_torch.py`
+//! on the same machine); `-- --conv` only the convolution rows (compare with
+//! `python3 scripts/conv_bench_torch.py`).
 //! `-- --profile I [--large]` runs only training loop I (in the table's order) for a while,
 //! for a profiler: `perf record target/release/examples/bench --profile 3`.
 //! The lesson's peak RSS is printed when `target/release/examples/lesson` has been built
@@ -53,6 +54,10 @@ mod stage9;
 #[allow(dead_code)]
 #[path = "12_minibatch.rs"]
 mod stage12;
+
+#[allow(dead_code)]
+#[path = "13_classifier.rs"]
+mod stage13;
 
 #[allow(dead_code)]
 #[path = "14_lenet.rs"]
@@ -1091,6 +1096,42 @@ fn classification<const N: usize, const C: usize>(plan: &Plan) {
     row("cross_entropy, forward + backward", t_ce);
 }
 
+/// 13_classifier's training, with the example's own `train_epoch`: shuffled batches of up
+/// to 64 digits, `Linear(64, 128)`, ReLU, `Dropout(0.2)` (training mode), `Linear(128, 10)`,
+/// `CrossEntropyLoss`, backward and Adam. The median epoch over the plan's repetitions,
+/// after one warm-up epoch, and per training step (23 steps per epoch).
+fn classifier_epoch(plan: &Plan) {
+    let (x, y) = stage13::load("train", &Cpu).expect("the digits data set");
+    let train = TensorDataset::new((x, y)).expect("equal lengths");
+    let loader = stage13::Loader::new(&train).shuffle(0);
+    manual_seed(13);
+    let mut model = stage13::mlp::<{ stage13::HIDDEN }, Cpu>(0.2, &Cpu).expect("the model");
+    let mut optimizer = Adam::new(1e-2);
+    let mut epoch = 0;
+    let mut run = |epoch: &mut u64| {
+        let losses = stage13::train_epoch(&mut model, &mut optimizer, &loader, *epoch);
+        black_box(losses.expect("an epoch"));
+        *epoch += 1;
+    };
+    run(&mut epoch); // warm-up
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < plan.reps || start.elapsed() < plan.min_time {
+        let s = Instant::now();
+        run(&mut epoch);
+        times.push(s.elapsed().as_secs_f64());
+    }
+    let t = median(&mut times);
+    println!(
+        "  {:<36} {:>12} {:>12.1}  ({:.2} ms per epoch of {} steps)",
+        "13_classifier training step",
+        "64 x 64",
+        t * 1e6 / loader.len() as f64,
+        t * 1e3,
+        loader.len()
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Peak RSS of the lesson example.
 
@@ -1164,6 +1205,10 @@ fn classification_section(plan: &Plan) {
     classification::<64, 10>(plan);
     classification::<256, 1000>(plan);
     classification::<4096, 1000>(plan);
+    println!(
+        "  13_classifier (forward, CrossEntropyLoss, backward, Adam; Dropout on): microseconds per step"
+    );
+    classifier_epoch(plan);
 }
 
 fn main() {

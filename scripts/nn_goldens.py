@@ -232,6 +232,19 @@ class Empty(torch.nn.Module):
     pass
 
 
+class DigitNet(torch.nn.Module):
+    """A custom module with the classification modules as fields, a loss among them."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = torch.nn.Linear(64, 128)
+        self.act = torch.nn.GELU()
+        self.drop = torch.nn.Dropout(0.1)
+        self.out = torch.nn.Linear(128, 10)
+        self.log_softmax = torch.nn.LogSoftmax(dim=1)
+        self.loss_fn = torch.nn.NLLLoss()
+
+
 def print_text(lines):
     models = {
         "linear": torch.nn.Linear(1000, 100, bias=False),
@@ -256,6 +269,26 @@ def print_text(lines):
         "two_layer_net": TwoLayerNet(1000, 100, 10),
         "classifier": Classifier(),
         "empty": Empty(),
+        "dropout": torch.nn.Dropout(0.2),
+        "dropout_default": torch.nn.Dropout(),
+        "gelu": torch.nn.GELU(),
+        "gelu_tanh": torch.nn.GELU(approximate="tanh"),
+        "leaky_relu": torch.nn.LeakyReLU(),
+        "leaky_relu_slope": torch.nn.LeakyReLU(0.2),
+        "softmax": torch.nn.Softmax(dim=1),
+        "log_softmax": torch.nn.LogSoftmax(dim=2),
+        "cross_entropy_loss": torch.nn.CrossEntropyLoss(reduction="sum", ignore_index=3, label_smoothing=0.1),
+        "nll_loss": torch.nn.NLLLoss(),
+        "bce_with_logits_loss": torch.nn.BCEWithLogitsLoss(),
+        "l1_loss": torch.nn.L1Loss(),
+        "mse_loss": torch.nn.MSELoss(),
+        "mlp": torch.nn.Sequential(
+            torch.nn.Linear(64, 128),
+            torch.nn.ReLU(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(128, 10),
+        ),
+        "digit_net": DigitNet(),
     }
     for name, model in models.items():
         text = repr(model).split("\n")

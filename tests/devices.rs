@@ -11,10 +11,13 @@
 //! `TYPETENSOR_REQUIRE_CUDA=1` they fail instead, so a GPU run can never pass by skipping.
 use typetensor::autograd::no_grad;
 use typetensor::nn::functional::{self as F, ClassOpts, GeluApproximate};
-use typetensor::nn::{Linear, MSELoss, Module, Parameters, ReLU, Reduction, Sequential, ToDevice};
+use typetensor::nn::{
+    CrossEntropyLoss, Dropout, GELU, LeakyReLU, Linear, LogSoftmax, MSELoss, Module, NLLLoss,
+    Parameters, ReLU, Reduction, Sequential, ToDevice, Training,
+};
 use typetensor::optim::{Adam, Optimizer, RMSprop, SGD};
 use typetensor::{
-    ConstShape, Cpu, Cuda, Device, Dtype, Error, Rank1, Rank2, Rank3, Rank4, Shape, Tensor,
+    ConstShape, Cpu, Cuda, DYN, Device, Dtype, Error, Rank1, Rank2, Rank3, Rank4, Shape, Tensor,
     manual_seed, tensor,
 };
 
@@ -1300,6 +1303,67 @@ mod suite {
             tol,
         );
     }
+
+    /// 13_classifier's step with the classification modules on the device: a run-time
+    /// batch through `Linear`, `GELU`, `Dropout` (the same mask on both devices: it comes
+    /// from the host generator), `LeakyReLU`, `Linear`, `CrossEntropyLoss` with label
+    /// smoothing, backward and Adam, three times; then evaluation mode (`LogSoftmax`,
+    /// `NLLLoss`, Dropout off).
+    pub fn classifier<D: Device>(d: &D) {
+        manual_seed(13);
+        let x = Tensor::<Rank2<DYN, 12>>::randn_dims(&[9, 12]).unwrap();
+        let t = Tensor::<Rank1<DYN>, i64>::from_vec((0..9).map(|i| i % 5).collect()).unwrap();
+        let cpu_model = Sequential::new((
+            Linear::<12, 16>::new(),
+            GELU::new(),
+            Dropout::new(0.25),
+            LeakyReLU::new(0.1),
+            Linear::<16, 5>::new(),
+        ));
+        let (mut m_cpu, mut m_dev) = (cpu_model.to_device(&Cpu), cpu_model.to_device(d));
+        let (dx, dt) = (x.to_device(d), t.to_device(d));
+        let loss_fn = CrossEntropyLoss::new().label_smoothing(0.1);
+        let (mut o_cpu, mut o_dev) = (Adam::<f32, Cpu>::new(1e-2), Adam::<f32, D>::new(1e-2));
+        let tol = Tol {
+            abs: 1e-4,
+            rel: 1e-4,
+        };
+        for step in 0..3 {
+            manual_seed(100 + step);
+            let l_dev = loss_fn.forward(&m_dev.forward(&dx), &dt);
+            manual_seed(100 + step);
+            let l_cpu = loss_fn.forward(&m_cpu.forward(&x), &t);
+            check(&format!("classifier: loss {step}"), &l_dev, &l_cpu, tol);
+            o_dev.zero_grad(&m_dev);
+            o_cpu.zero_grad(&m_cpu);
+            l_dev.backward();
+            l_cpu.backward();
+            o_dev.step(&mut m_dev);
+            o_cpu.step(&mut m_cpu);
+        }
+        check(
+            "classifier: weight 0",
+            &m_dev.layers.0.weight,
+            &m_cpu.layers.0.weight,
+            tol,
+        );
+        m_dev.eval();
+        m_cpu.eval();
+        let logp_dev = LogSoftmax::<1>.forward(m_dev.forward(&dx));
+        let logp_cpu = LogSoftmax::<1>.forward(m_cpu.forward(&x));
+        check(
+            "classifier: eval log-probabilities",
+            &logp_dev,
+            &logp_cpu,
+            tol,
+        );
+        check(
+            "classifier: NLLLoss",
+            &NLLLoss::new().forward_none(&logp_dev, &dt),
+            &NLLLoss::new().forward_none(&logp_cpu, &t),
+            tol,
+        );
+    }
 }
 
 type Model<D> = Sequential<(Linear<20, 8, f32, D>, ReLU, Linear<8, 3, f32, D>)>;
@@ -1360,6 +1424,7 @@ macro_rules! device_tests {
             optimizers,
             conv,
             pool,
+            classifier,
         ]);
     };
 }

@@ -287,7 +287,7 @@ fn training<D: Device>(d: &D) {
     mismatch(
         "MSELoss",
         loss_fn.try_forward(&run_time.forward(&dx), &short),
-        "sub",
+        "mse_loss",
     );
     // One example and the whole set through the same model.
     let one = no_grad(|| run_time.forward(&dx.narrow::<0, 0, 1>().to_dyn::<0>()));

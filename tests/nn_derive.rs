@@ -146,3 +146,57 @@ fn buffers_are_named_saved_and_loaded() {
         model.first.body.layers.1.running_var().unwrap().to_vec()
     );
 }
+
+/// A classifier whose fields are the classification modules, a loss among them, generic
+/// over its device.
+#[derive(Module)]
+struct DigitNet<Dev: Device = Cpu> {
+    hidden: Linear<64, 32, f32, Dev>,
+    act: typetensor::nn::GELU,
+    drop: typetensor::nn::Dropout,
+    out: Linear<32, 10, f32, Dev>,
+    loss_fn: typetensor::nn::CrossEntropyLoss,
+}
+
+impl<const N: usize, Dev: Device> Module<&Tensor<Rank2<N, 64>, f32, Dev>> for DigitNet<Dev> {
+    type Output = Tensor<Rank2<N, 10>, f32, Dev>;
+    fn forward(&self, x: &Tensor<Rank2<N, 64>, f32, Dev>) -> Self::Output {
+        let h = self.drop.forward(self.act.forward(self.hidden.forward(x)));
+        self.out.forward(&h)
+    }
+}
+
+#[test]
+fn classification_modules_as_fields_train_eval_move_and_name_as_pytorch() {
+    use typetensor::nn::{CrossEntropyLoss, Dropout, GELU};
+    manual_seed(13);
+    let mut model = DigitNet {
+        hidden: Linear::new(),
+        act: GELU::new(),
+        drop: Dropout::new(0.5),
+        out: Linear::new(),
+        loss_fn: CrossEntropyLoss::new().label_smoothing(0.1),
+    }
+    .to_device(&Cpu);
+    let names: Vec<String> = model.parameters().into_iter().map(|p| p.name).collect();
+    assert_eq!(
+        names,
+        ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+    );
+    assert!(model.drop.training);
+    let x = Tensor::<Rank2<8, 64>>::randn();
+    // Training mode: dropout draws a new mask per call.
+    assert_ne!(model.forward(&x).to_vec(), model.forward(&x).to_vec());
+    model.eval(); // model.eval() reaches the Dropout field
+    assert!(!model.drop.training);
+    assert_eq!(model.forward(&x).to_vec(), model.forward(&x).to_vec());
+    model.train();
+    assert!(model.drop.training);
+    let target = Tensor::<Rank1<8>, i64>::from_vec(vec![0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
+    let loss = model.loss_fn.forward(&model.forward(&x), &target);
+    let mut optimizer = Adam::new(1e-3);
+    optimizer.zero_grad(&model);
+    loss.backward();
+    optimizer.step(&mut model);
+    assert!(model.out.weight.grad().is_some());
+}

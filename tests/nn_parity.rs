@@ -3,117 +3,18 @@
 //! and float64 (`scripts/nn_goldens.py` made `tests/goldens/nn_modules.txt`). Each gradient
 //! is that of `(y * g).sum()` for the recorded `g`. `--nocapture` prints the largest
 //! relative difference per case.
-use std::collections::HashMap;
-
 use typetensor::nn::{
     BatchNorm1d, BatchNormInput, Embedding, LastDim, LayerNorm, Module, Training,
 };
 use typetensor::{ConstShape, FloatDtype, Rank2, Rank3, Tensor};
 
-struct Case {
-    dtype: String,
-    tensors: HashMap<String, (Vec<usize>, Vec<f64>)>,
-}
+#[path = "common/goldens.rs"]
+mod goldens;
+use goldens::Golden;
 
-fn cases() -> HashMap<String, Case> {
-    let mut out: HashMap<String, Case> = HashMap::new();
-    let mut current = String::new();
-    for line in include_str!("goldens/nn_modules.txt").lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let mut parts = line.split(' ');
-        match parts.next() {
-            Some("case") => {
-                current = parts.next().unwrap().to_string();
-                let dtype = parts.next().unwrap().to_string();
-                out.insert(
-                    current.clone(),
-                    Case {
-                        dtype,
-                        tensors: HashMap::new(),
-                    },
-                );
-            }
-            Some("in" | "out") => {
-                let name = parts.next().unwrap().to_string();
-                let dims = parts.next().unwrap();
-                let dims = dims.split(',').map(|d| d.parse().unwrap()).collect();
-                let values = parts.map(|v| v.parse().unwrap()).collect();
-                let case = out.get_mut(&current).unwrap();
-                case.tensors.insert(name, (dims, values));
-            }
-            other => panic!("unexpected line start {other:?}"),
-        }
-    }
-    out
-}
-
-/// One case's tensors, and the largest relative difference seen.
-struct Golden {
-    name: String,
-    case: Case,
-    worst: f64,
-}
-
-impl Golden {
-    fn new<E: FloatDtype>(name: &str) -> Golden {
-        let case = cases()
-            .remove(name)
-            .unwrap_or_else(|| panic!("no case {name}"));
-        assert_eq!(
-            case.dtype,
-            format!("{}", E::DTYPE).trim_start_matches("torch.")
-        );
-        Golden {
-            name: name.into(),
-            case,
-            worst: 0.0,
-        }
-    }
-
-    fn raw(&self, t: &str) -> &(Vec<usize>, Vec<f64>) {
-        self.case
-            .tensors
-            .get(t)
-            .unwrap_or_else(|| panic!("{}: no tensor {t}", self.name))
-    }
-
-    fn input<S: ConstShape, E: FloatDtype>(&self, t: &str) -> Tensor<S, E> {
-        let (dims, values) = self.raw(t);
-        assert_eq!(dims.as_slice(), S::DIMS, "{}: {t}", self.name);
-        Tensor::from_vec(values.iter().map(|&v| E::from_f64(v)).collect()).unwrap()
-    }
-
-    /// Compares `ours` with PyTorch's `t`: float32 within 2e-5 relative (1e-5 absolute near
-    /// zero), float64 within 1e-10.
-    fn check<S: ConstShape, E: FloatDtype>(&mut self, t: &str, ours: &Tensor<S, E>) {
-        let (dims, values) = self.raw(t).clone();
-        assert_eq!(dims.as_slice(), S::DIMS, "{}: {t}", self.name);
-        let (rtol, atol) = match E::DTYPE {
-            typetensor::DType::F64 => (1e-10, 1e-12),
-            _ => (2e-5, 1e-5),
-        };
-        for (i, (a, b)) in ours.to_vec().iter().zip(&values).enumerate() {
-            let a = typetensor::NumDtype::to_f64(*a);
-            let diff = (a - b).abs();
-            assert!(
-                diff <= atol + rtol * b.abs(),
-                "{} {t}[{i}]: {a} vs PyTorch {b}",
-                self.name
-            );
-            self.worst = self.worst.max(diff / b.abs().max(1e-3));
-        }
-    }
-}
-
-impl Drop for Golden {
-    fn drop(&mut self) {
-        println!(
-            "{}: largest relative difference {:.2e}",
-            self.name, self.worst
-        );
-    }
+/// Case `name` of `tests/goldens/nn_modules.txt`.
+fn golden<E: FloatDtype>(name: &str) -> Golden {
+    Golden::new::<E>(include_str!("goldens/nn_modules.txt"), name)
 }
 
 /// `(y * g).sum().backward()`.
@@ -122,7 +23,7 @@ fn backward<S: ConstShape, E: FloatDtype>(y: &Tensor<S, E>, g: &Tensor<S, E>) {
 }
 
 fn layer_norm<const H: usize, S: ConstShape + LastDim<H>, E: FloatDtype>(name: &str, affine: bool) {
-    let mut gold = Golden::new::<E>(name);
+    let mut gold = golden::<E>(name);
     let mut ln = LayerNorm::<H, E>::new();
     if affine {
         ln.weight = Some(gold.input::<_, E>("weight").requires_grad_());
@@ -153,7 +54,7 @@ fn batch_norm<const C: usize, S: ConstShape + BatchNormInput<C>, E: FloatDtype>(
     name: &str,
     kind: Bn,
 ) {
-    let mut gold = Golden::new::<E>(name);
+    let mut gold = golden::<E>(name);
     let mut bn = BatchNorm1d::<C, E>::new();
     match kind {
         Bn::Cumulative => bn = bn.momentum(None),
@@ -194,7 +95,7 @@ fn batch_norm<const C: usize, S: ConstShape + BatchNormInput<C>, E: FloatDtype>(
 }
 
 fn embedding<E: FloatDtype>(name: &str, padding_idx: Option<usize>) {
-    let mut gold = Golden::new::<E>(name);
+    let mut gold = golden::<E>(name);
     let mut emb = Embedding::<10, 3, E>::from_weights(gold.input("weight"));
     emb.padding_idx = padding_idx;
     let idx_f: Tensor<Rank2<2, 4>, f64> = gold.input("idx");
@@ -209,7 +110,7 @@ fn embedding<E: FloatDtype>(name: &str, padding_idx: Option<usize>) {
 /// tensors handed over as a tuple.
 fn clipping<E: FloatDtype>(name: &str, norm_type: Option<f64>) {
     use typetensor::nn::utils::{clip_grad_norm_, clip_grad_value_};
-    let mut gold = Golden::new::<E>(name);
+    let mut gold = golden::<E>(name);
     let a = Tensor::<Rank2<3, 4>, E>::zeros().requires_grad_();
     let b = Tensor::<typetensor::Rank1<5>, E>::zeros().requires_grad_();
     a.set_grad(Some(&gold.input("a.grad")));
@@ -295,7 +196,7 @@ fn pytorch_state_dict_with_running_statistics() {
     nn::load(&mut model, path).unwrap();
     assert_eq!(model.layers.1.num_batches_tracked(), Some(2));
     model.eval();
-    let mut gold = Golden::new::<f32>("statedict_linear_bn");
+    let mut gold = golden::<f32>("statedict_linear_bn");
     let y = model.forward(&gold.input::<Rank2<5, 3>, f32>("x"));
     gold.check("y_eval", &y);
 

@@ -3,8 +3,11 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 
+use typetensor::nn::functional::GeluApproximate;
 use typetensor::nn::{
-    BatchNorm1d, Embedding, Flatten, LayerNorm, Linear, Module, ReLU, Sequential,
+    BCEWithLogitsLoss, BatchNorm1d, CrossEntropyLoss, Dropout, Embedding, Flatten, GELU, L1Loss,
+    LayerNorm, LeakyReLU, Linear, LogSoftmax, MSELoss, Module, NLLLoss, ReLU, Reduction,
+    Sequential, Softmax,
 };
 use typetensor::{Cpu, Device};
 
@@ -41,6 +44,16 @@ struct Classifier {
 
 #[derive(Module)]
 struct Empty;
+
+#[derive(Module)]
+struct DigitNet {
+    hidden: Linear<64, 128>,
+    act: GELU,
+    drop: Dropout,
+    out: Linear<128, 10>,
+    log_softmax: LogSoftmax<1>,
+    loss_fn: NLLLoss,
+}
 
 #[test]
 fn every_module_prints_as_pytorch() {
@@ -103,6 +116,50 @@ fn every_module_prints_as_pytorch() {
             }),
         ),
         ("empty", Box::new(Empty)),
+        ("dropout", Box::new(Dropout::new(0.2))),
+        ("dropout_default", Box::new(Dropout::default())),
+        ("gelu", Box::new(GELU::new())),
+        (
+            "gelu_tanh",
+            Box::new(GELU::approximate(GeluApproximate::Tanh)),
+        ),
+        ("leaky_relu", Box::new(LeakyReLU::default())),
+        ("leaky_relu_slope", Box::new(LeakyReLU::new(0.2))),
+        ("softmax", Box::new(Softmax::<1>)),
+        ("log_softmax", Box::new(LogSoftmax::<2>)),
+        (
+            "cross_entropy_loss",
+            Box::new(
+                CrossEntropyLoss::new()
+                    .reduction(Reduction::Sum)
+                    .ignore_index(3)
+                    .label_smoothing(0.1),
+            ),
+        ),
+        ("nll_loss", Box::new(NLLLoss::new())),
+        ("bce_with_logits_loss", Box::new(BCEWithLogitsLoss::new())),
+        ("l1_loss", Box::new(L1Loss::new())),
+        ("mse_loss", Box::new(MSELoss::default())),
+        (
+            "mlp",
+            Box::new(Sequential::new((
+                Linear::<64, 128>::new(),
+                ReLU,
+                Dropout::new(0.2),
+                Linear::<128, 10>::new(),
+            ))),
+        ),
+        (
+            "digit_net",
+            Box::new(DigitNet {
+                hidden: Linear::new(),
+                act: GELU::new(),
+                drop: Dropout::new(0.1),
+                out: Linear::new(),
+                log_softmax: LogSoftmax,
+                loss_fn: NLLLoss::new(),
+            }),
+        ),
     ];
     assert_eq!(cases.len(), gold.len(), "every golden has a case");
     for (name, model) in cases {

@@ -1,7 +1,14 @@
-//! Loss functions.
+//! Regression losses (`nn.MSELoss`, `nn.L1Loss`), the reductions and the target-shape rule
+//! that every loss shares.
+use std::fmt;
+
 use crate::Result;
 use crate::device::Device;
 use crate::dtype::FloatDtype;
+use crate::nn::activation::no_state;
+use crate::nn::class_loss::same_shape;
+use crate::nn::fmt_module;
+use crate::nn::functional;
 use crate::ops::arith::BinaryOp;
 use crate::shape::{Rank0, Shape};
 use crate::tensor::{Tensor, expect_device};
@@ -40,7 +47,7 @@ impl<S: Shape> LossTarget<S> for S {}
 /// let loss = loss_fn.forward(&tensor([1.0f32, 2.0]), &tensor([0.0f32, 0.0]));
 /// assert_eq!(loss.item(), 5.0);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct MSELoss {
     /// Sum or mean.
     pub reduction: Reduction,
@@ -67,7 +74,7 @@ impl MSELoss {
         input: &Tensor<S, E, D>,
         target: &Tensor<ST, E, D>,
     ) -> Result<Tensor<Rank0, E, D>> {
-        let target: &Tensor<S, E, D> = &target.clone().into_same_shape();
+        let target: &Tensor<S, E, D> = &same_shape("mse_loss", input, target)?;
         let reduction = self.reduction;
         let n = E::from_f64(input.numel() as f64);
         let loss = crate::autograd::no_grad(|| {
@@ -100,5 +107,103 @@ impl MSELoss {
                 Ok((need_input.then_some(d), gt))
             },
         ))
+    }
+}
+
+/// `nn.L1Loss(reduction=…)`: the absolute error between a prediction and a target of the
+/// same shape (checked by the types), averaged or summed. Its gradient at equal values is
+/// 0, as PyTorch's.
+///
+/// ```
+/// use typetensor::nn::{L1Loss, Reduction};
+/// use typetensor::tensor;
+/// let loss_fn = L1Loss::new(); // nn.L1Loss()
+/// assert_eq!(loss_fn.forward(&tensor([1.0f32, 5.0]), &tensor([2.0f32, 2.0])).item(), 2.0);
+/// let sum = L1Loss::new().reduction(Reduction::Sum); // nn.L1Loss(reduction='sum')
+/// assert_eq!(sum.forward(&tensor([1.0f32, 5.0]), &tensor([2.0f32, 2.0])).item(), 4.0);
+/// assert_eq!(format!("{loss_fn:?}"), "L1Loss()");
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct L1Loss {
+    /// Mean (the default) or sum.
+    pub reduction: Reduction,
+}
+
+impl L1Loss {
+    /// `nn.L1Loss()`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `reduction='mean'` or `'sum'` (for `'none'` see [`forward_none`](Self::forward_none)).
+    pub fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
+    /// `loss_fn(input, target)`: a one-element tensor.
+    pub fn forward<S: Shape, ST: LossTarget<S>, E: FloatDtype, D: Device>(
+        &self,
+        input: &Tensor<S, E, D>,
+        target: &Tensor<ST, E, D>,
+    ) -> Tensor<Rank0, E, D> {
+        expect_device(self.try_forward(input, target))
+    }
+
+    /// [`forward`](Self::forward) with device errors (and run-time sizes that differ)
+    /// returned.
+    pub fn try_forward<S: Shape, ST: LossTarget<S>, E: FloatDtype, D: Device>(
+        &self,
+        input: &Tensor<S, E, D>,
+        target: &Tensor<ST, E, D>,
+    ) -> Result<Tensor<Rank0, E, D>> {
+        functional::try_l1_loss_with(
+            input,
+            &same_shape("l1_loss", input, target)?,
+            self.reduction,
+        )
+    }
+
+    /// `nn.L1Loss(reduction='none')(input, target)`: the absolute error of every element.
+    pub fn forward_none<S: Shape, ST: LossTarget<S>, E: FloatDtype, D: Device>(
+        &self,
+        input: &Tensor<S, E, D>,
+        target: &Tensor<ST, E, D>,
+    ) -> Tensor<S, E, D> {
+        expect_device(self.try_forward_none(input, target))
+    }
+
+    /// [`forward_none`](Self::forward_none) with errors returned.
+    pub fn try_forward_none<S: Shape, ST: LossTarget<S>, E: FloatDtype, D: Device>(
+        &self,
+        input: &Tensor<S, E, D>,
+        target: &Tensor<ST, E, D>,
+    ) -> Result<Tensor<S, E, D>> {
+        functional::try_l1_loss_none(input, &same_shape("l1_loss", input, target)?)
+    }
+}
+
+no_state!(L1Loss);
+
+impl<E: FloatDtype, D: Device> crate::nn::Parameters<E, D> for MSELoss {
+    fn parameters(&self) -> Vec<crate::nn::ParamRef<'_, E, D>> {
+        Vec::new()
+    }
+    fn parameters_mut(&mut self) -> Vec<crate::nn::Param<'_, E, D>> {
+        Vec::new()
+    }
+}
+
+impl fmt::Debug for MSELoss {
+    /// `MSELoss()`, as PyTorch prints a loss (no options).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt_module(f, "MSELoss", "", &[])
+    }
+}
+
+impl fmt::Debug for L1Loss {
+    /// `L1Loss()`, as PyTorch prints a loss (no options).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt_module(f, "L1Loss", "", &[])
     }
 }

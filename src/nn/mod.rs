@@ -1,7 +1,9 @@
 //! `torch.nn`: modules with typed `forward`, parameters, losses, initialisation, and
 //! saving/loading weights as safetensors.
-mod activation;
+pub(crate) mod activation;
+mod class_loss;
 mod conv;
+mod dropout;
 mod embedding;
 mod flatten;
 pub mod functional;
@@ -18,12 +20,14 @@ mod to_device;
 mod training;
 pub mod utils;
 
-pub use activation::{ReLU, Sigmoid, Tanh};
+pub use activation::{GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh};
+pub use class_loss::{BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss};
 pub use conv::{CarriesChannels, Channels, Conv1d, Conv2d};
+pub use dropout::Dropout;
 pub use embedding::{Embedded, Embedding, EmbeddingIndices};
 pub use flatten::{Flatten, FlattenBatch};
 pub use linear::Linear;
-pub use loss::{MSELoss, Reduction};
+pub use loss::{L1Loss, LossTarget, MSELoss, Reduction};
 pub use norm::{BatchNorm1d, BatchNormInput, LastDim, LayerNorm};
 pub use params::{
     AnyParam, Buffer, BufferValue, Param, ParamRef, Parameters, prefixed, prefixed_buffers,
