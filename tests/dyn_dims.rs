@@ -294,6 +294,61 @@ fn training<D: Device>(d: &D) {
     assert_eq!(one.shape(), [1, 3]);
 }
 
+fn classification<D: Device>(d: &D) {
+    use typetensor::nn::functional as F;
+    manual_seed(6);
+    let logits = Tensor::<Rank2<6, 5>>::randn().to_device(d);
+    let target: Tensor<Rank1<6>, i64, D> = tensor([0i64, 4, 2, 2, 1, 3]).to_device(d);
+    let (dl, dt) = (logits.to_dyn::<0>(), target.to_dyn::<0>());
+    same("softmax", &dl.softmax::<1>(), &logits.softmax::<1>());
+    same(
+        "log_softmax over the run-time axis",
+        &dl.log_softmax::<0>(),
+        &logits.log_softmax::<0>(),
+    );
+    same("logsumexp", &dl.logsumexp::<1>(), &logits.logsumexp::<1>());
+    same(
+        "cross_entropy",
+        &F::cross_entropy(&dl, &dt),
+        &F::cross_entropy(&logits, &target),
+    );
+    same(
+        "nll_loss",
+        &F::nll_loss(&dl.log_softmax::<1>(), &dt),
+        &F::nll_loss(&logits.log_softmax::<1>(), &target),
+    );
+    let idx: Tensor<Rank2<6, 1>, i64, D> = target.unsqueeze::<1>();
+    same(
+        "gather",
+        &dl.gather::<1, _>(&idx.to_dyn::<0>()),
+        &logits.gather::<1, _>(&idx),
+    );
+    same("gelu", &F::gelu(&dl), &F::gelu(&logits));
+    let short = dt.narrow::<0, 0, 4>().to_dyn::<0>();
+    assert!(
+        F::try_cross_entropy(&dl, &short).is_err(),
+        "batch sizes differ"
+    );
+}
+
+fn norm_and_embedding<D: Device>(d: &D) {
+    use typetensor::nn::{BatchNorm1d, Embedding, LayerNorm};
+    manual_seed(7);
+    let x = Tensor::<Rank2<6, 4>>::randn().to_device(d);
+    let dx = x.to_dyn::<0>();
+    let ln = LayerNorm::<4>::new().to_device(d);
+    same("LayerNorm", &ln.forward(&dx), &ln.forward(&x));
+    let bn = BatchNorm1d::<4>::new().to_device(d);
+    same("BatchNorm1d", &bn.forward(&dx), &bn.forward(&x));
+    let emb = Embedding::<10, 3>::new().to_device(d);
+    let ids: Tensor<Rank1<5>, i64, D> = tensor([1i64, 9, 0, 9, 4]).to_device(d);
+    same(
+        "Embedding",
+        &emb.forward(&ids.to_dyn::<0>()),
+        &emb.forward(&ids),
+    );
+}
+
 macro_rules! dyn_tests {
     ($name:ident, $make:expr) => {
         common::device_tests!($name, $make, super: [
@@ -303,6 +358,8 @@ macro_rules! dyn_tests {
             shapes,
             unary,
             training,
+            classification,
+            norm_and_embedding,
         ]);
     };
 }
