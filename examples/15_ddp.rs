@@ -18,7 +18,9 @@ use std::time::Instant;
 
 use typetensor::autograd::no_grad;
 use typetensor::data::{Columns, DataLoader, TensorDataset};
-use typetensor::distributed::{DistributedDataParallel, DistributedSampler, ProcessGroup, ReduceOp};
+use typetensor::distributed::{
+    DistributedDataParallel, DistributedSampler, ProcessGroup, ReduceOp,
+};
 use typetensor::nn::functional::cross_entropy;
 use typetensor::nn::{Linear, Module, ReLU, Sequential};
 use typetensor::optim::{Adam, Optimizer};
@@ -79,7 +81,9 @@ fn train<const B: usize>(group: &ProcessGroup, epochs: u64) -> Result<()> {
     let test_y = Tensor::<Rank1<DYN>, i64>::read_npy(data("test_y.npy"), &Cpu)?;
     let train_set = TensorDataset::new((x, y))?;
     if main {
-        println!("== 15. Data-parallel training: {world} process(es), {B} examples each per step ==\n");
+        println!(
+            "== 15. Data-parallel training: {world} process(es), {B} examples each per step ==\n"
+        );
     }
 
     manual_seed(15 + rank as u64); // replicas start apart: DDP gives them rank 0's weights
@@ -124,7 +128,10 @@ fn train<const B: usize>(group: &ProcessGroup, epochs: u64) -> Result<()> {
     if main {
         let skip = usize::from(times.len() > 1); // the first epoch warms caches
         let mean = times[skip..].iter().sum::<f64>() / (times.len() - skip).max(1) as f64;
-        println!("\nmean epoch time {:.1} ms over {world} process(es)", 1e3 * mean);
+        println!(
+            "\nmean epoch time {:.1} ms over {world} process(es)",
+            1e3 * mean
+        );
         println!("saved {}", path.display());
     }
     Ok(())

@@ -44,7 +44,11 @@ fn main() {
     for np in [2, 4] {
         check(
             &format!("ddp_equals_one_process_on_the_whole_batch_np{np}"),
-            expect_success(np, "equivalence", &["lesson SGD", "lesson Adam", "digits Adam"]),
+            expect_success(
+                np,
+                "equivalence",
+                &["lesson SGD", "lesson Adam", "digits Adam"],
+            ),
         );
     }
     check(
@@ -212,14 +216,14 @@ impl Values for typetensor::nn::ParamRef<'_> {
 fn rel_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     let scale = b.iter().fold(0f32, |m, x| m.max(x.abs())).max(1e-30);
-    a.iter()
-        .zip(b)
-        .fold(0f32, |m, (x, y)| m.max((x - y).abs()))
-        / scale
+    a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale
 }
 
 /// Rows `rows` of a row-major matrix of `cols` columns, as a run-time batch.
-fn rows<const C: usize>(t: &Tensor<Rank2<DYN, C>>, rows: std::ops::Range<usize>) -> Tensor<Rank2<DYN, C>> {
+fn rows<const C: usize>(
+    t: &Tensor<Rank2<DYN, C>>,
+    rows: std::ops::Range<usize>,
+) -> Tensor<Rank2<DYN, C>> {
     let data = t.to_vec()[rows.start * C..rows.end * C].to_vec();
     Tensor::from_vec_dims(data, &[rows.len(), C]).unwrap()
 }
@@ -266,7 +270,10 @@ fn lesson_case(group: &ProcessGroup, which: Opt, sync: bool) -> (f32, Vec<f32>) 
     manual_seed(100 + rank as u64);
     let mut ddp = DistributedDataParallel::new(TwoLayerNet::<1000, 100, 10>::new(), group).unwrap();
     let per = N / world;
-    let (xs, ys) = (rows(&x, rank * per..(rank + 1) * per), rows(&y, rank * per..(rank + 1) * per));
+    let (xs, ys) = (
+        rows(&x, rank * per..(rank + 1) * per),
+        rows(&y, rank * per..(rank + 1) * per),
+    );
     let loss_fn = MSELoss::new(Reduction::Mean);
     let (mut opt_ref, mut opt) = (optimizer(which), optimizer(which));
     for _ in 0..20 {
@@ -308,7 +315,9 @@ fn digits_case(group: &ProcessGroup) -> (f32, Vec<f32>) {
     let loader = DataLoader::<16, _>::new(&data).sampler(sampler);
     let shards: Vec<Vec<usize>> = (0..world)
         .map(|r| {
-            let s = DistributedSampler::with_replicas(world, r).unwrap().seed(11);
+            let s = DistributedSampler::with_replicas(world, r)
+                .unwrap()
+                .seed(11);
             s.indices(0, data.len())
         })
         .collect();
@@ -330,7 +339,12 @@ fn digits_case(group: &ProcessGroup) -> (f32, Vec<f32>) {
         opt_ref.step(&mut reference);
         steps += 1;
     }
-    assert_eq!(steps, DistributedSampler::new(group).num_samples(data.len()).div_ceil(16));
+    assert_eq!(
+        steps,
+        DistributedSampler::new(group)
+            .num_samples(data.len())
+            .div_ceil(16)
+    );
     let mine = flat(&ddp);
     (rel_diff(&mine, &flat(&reference)), mine)
 }
@@ -341,8 +355,13 @@ fn report(group: &ProcessGroup, case: &str, diff: f32, tol: f32, mine: &[f32]) {
         diff <= tol,
         "rank {rank}/{world} {case}: parameters differ from one process's by {diff:e} (> {tol:e})"
     );
-    assert!(replicas_agree(group, mine), "rank {rank}/{world} {case}: replicas differ");
-    println!("rank {rank}/{world} {case}: ok (largest difference {diff:.2e} of the largest weight)");
+    assert!(
+        replicas_agree(group, mine),
+        "rank {rank}/{world} {case}: replicas differ"
+    );
+    println!(
+        "rank {rank}/{world} {case}: ok (largest difference {diff:.2e} of the largest weight)"
+    );
 }
 
 fn equivalence(group: &ProcessGroup) {
@@ -354,11 +373,17 @@ fn equivalence(group: &ProcessGroup) {
     let (d, mine) = lesson_case(group, Opt::Sgd, true);
     report(group, "lesson SGD", d, sgd, &mine);
     let (control, _) = lesson_case(group, Opt::Sgd, false);
-    assert!(control > 100.0 * sgd, "the SGD control is too close: {control:e}");
+    assert!(
+        control > 100.0 * sgd,
+        "the SGD control is too close: {control:e}"
+    );
     let (d, mine) = lesson_case(group, Opt::Adam, true);
     report(group, "lesson Adam", d, adam, &mine);
     let (control, _) = lesson_case(group, Opt::Adam, false);
-    assert!(control > 100.0 * adam, "the Adam control is too close: {control:e}");
+    assert!(
+        control > 100.0 * adam,
+        "the Adam control is too close: {control:e}"
+    );
     let (d, mine) = digits_case(group);
     report(group, "digits Adam", d, adam, &mine);
     // The checkpoint: rank 0 writes it, every rank reads back its own weights.
@@ -414,12 +439,15 @@ fn mismatch(group: &ProcessGroup) {
     };
     expect_err("another model type", e);
     // Another bucket size.
-    let e = DistributedDataParallel::with_bucket_cap(Linear::<4, 3>::new(), group, 1000 + rank)
-        .err();
+    let e =
+        DistributedDataParallel::with_bucket_cap(Linear::<4, 3>::new(), group, 1000 + rank).err();
     expect_err("another bucket size", e);
     // A collective on run-time shapes that differ.
     let t = Tensor::<Rank1<DYN>>::zeros_dims(&[rank + 1]).unwrap();
-    expect_err("all_reduce of other shapes", group.try_all_reduce(&t, ReduceOp::Sum).err());
+    expect_err(
+        "all_reduce of other shapes",
+        group.try_all_reduce(&t, ReduceOp::Sum).err(),
+    );
     // A checkpoint rank 0 cannot write: an Err on every rank.
     let e = typetensor::distributed::save_on_rank0(
         group,

@@ -1,11 +1,10 @@
 //! `torch.nn.parallel.DistributedDataParallel`: a module replicated on every rank whose
 //! gradients are averaged across ranks after `backward`, in buckets.
-use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::comm::{Elements, ElementsMut, ReduceOp, elements, elements_mut, no_bool};
-use super::{ProcessGroup, save_on_rank0};
+use super::{ProcessGroup, host_elements, save_on_rank0};
 use crate::Result;
 use crate::autograd::Raw;
 use crate::device::cpu::{try_filled, try_vec};
@@ -129,8 +128,8 @@ impl<M: Parameters<E, D>, E: FloatDtype, D: Device> DistributedDataParallel<M, E
                 }
             }
             let s = elements(&bucket.send).ok_or_else(|| no_bool("DistributedDataParallel"))?;
-            let r = elements_mut(&mut bucket.recv)
-                .ok_or_else(|| no_bool("DistributedDataParallel"))?;
+            let r =
+                elements_mut(&mut bucket.recv).ok_or_else(|| no_bool("DistributedDataParallel"))?;
             self.group.communicator().all_reduce(s, r, ReduceOp::Sum)?;
             let (sums, counts) = bucket.recv.split_at(bucket.numel);
             let w = E::from_f64(world as f64);
@@ -217,27 +216,17 @@ impl<M: std::fmt::Debug, E: FloatDtype, D: Device> std::fmt::Debug
     }
 }
 
-/// Copies a tensor's elements (row-major) into `dst`: straight from the storage for a dense
-/// CPU tensor, through a download otherwise.
+/// Copies a tensor's elements (row-major) into `dst`, which has its element count.
 fn copy_to_host<E: FloatDtype, D: Device>(raw: &Raw<E, D>, dst: &mut [E]) -> Result<()> {
-    if let Some(cpu) = (raw as &dyn Any).downcast_ref::<Raw<E, Cpu>>()
-        && cpu.layout.is_contiguous()
-        && let Some(src) = cpu
-            .storage
-            .get(cpu.layout.offset()..cpu.layout.offset() + dst.len())
-    {
-        dst.copy_from_slice(src);
-        return Ok(());
-    }
-    let data = raw.device.download(&raw.storage, &raw.layout)?;
-    if data.len() != dst.len() {
+    let src = host_elements(raw)?;
+    if src.len() != dst.len() {
         return Err(Error::Distributed(format!(
             "a tensor of {} elements where {} were expected",
-            data.len(),
+            src.len(),
             dst.len()
         )));
     }
-    dst.copy_from_slice(&data);
+    dst.copy_from_slice(&src);
     Ok(())
 }
 
@@ -291,7 +280,10 @@ fn check_same_model<M: Parameters<E, D>, E: FloatDtype, D: Device>(
     let comm = group.communicator();
     let text = describe::<M, E, D>(module, bucket).into_bytes();
     let mut lens = try_filled(world, 0i64)?;
-    comm.all_gather(Elements::I64(&[text.len() as i64]), ElementsMut::I64(&mut lens))?;
+    comm.all_gather(
+        Elements::I64(&[text.len() as i64]),
+        ElementsMut::I64(&mut lens),
+    )?;
     let width = lens.iter().copied().max().unwrap_or(0).max(0) as usize;
     let mut mine = try_filled(width, 0u8)?;
     mine[..text.len()].copy_from_slice(&text);

@@ -43,11 +43,14 @@
 //! `Err` on every rank, not a hang or a truncated buffer). Tensors on another device than
 //! the CPU go through host memory; a [`Communicator`] for NCCL would take device buffers.
 //! A rank that dies ends the job: `mpirun` stops the others and exits with an error.
+use std::any::Any;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use crate::Result;
-use crate::device::Device;
+use crate::autograd::Raw;
 use crate::device::cpu::try_filled;
+use crate::device::{Cpu, Device};
 use crate::dtype::{DType, Dtype};
 use crate::error::Error;
 use crate::shape::{Dims, MAX_RANK, Shape};
@@ -168,10 +171,15 @@ impl ProcessGroup {
             )));
         }
         self.agree_on_shape::<E>("all_reduce", t.dims())?;
-        let send = t.try_to_vec()?;
+        let raw = t.raw();
+        let send = host_elements(&raw)?;
         let mut recv = try_filled(send.len(), E::default())?;
         let s = elements(&send).ok_or_else(|| no_bool("all_reduce"))?;
-        let wire = if op == ReduceOp::Avg { ReduceOp::Sum } else { op };
+        let wire = if op == ReduceOp::Avg {
+            ReduceOp::Sum
+        } else {
+            op
+        };
         let r = elements_mut(&mut recv).ok_or_else(|| no_bool("all_reduce"))?;
         self.comm.all_reduce(s, r, wire)?;
         if op == ReduceOp::Avg {
@@ -220,7 +228,8 @@ impl ProcessGroup {
         t: &Tensor<S, E, D>,
     ) -> Result<Vec<Tensor<S, E, D>>> {
         self.agree_on_shape::<E>("all_gather", t.dims())?;
-        let send = t.try_to_vec()?;
+        let raw = t.raw();
+        let send = host_elements(&raw)?;
         let n = send.len();
         let mut recv = try_filled(n.saturating_mul(self.world_size()), E::default())?;
         let s = elements(&send).ok_or_else(|| no_bool("all_gather"))?;
@@ -284,11 +293,7 @@ impl ProcessGroup {
             format!("{d:?} ({dtype})")
         };
         let first = &all[..sig.len()];
-        if let Some((r, other)) = all
-            .chunks(sig.len())
-            .enumerate()
-            .find(|(_, s)| *s != first)
-        {
+        if let Some((r, other)) = all.chunks(sig.len()).enumerate().find(|(_, s)| *s != first) {
             return Err(Error::Distributed(format!(
                 "{op}: rank 0 passes a tensor of shape {}, rank {r} of shape {}; every rank \
                  must pass the same shape and dtype",
@@ -298,6 +303,20 @@ impl ProcessGroup {
         }
         Ok(())
     }
+}
+
+/// A tensor's elements in row-major order on the host: the storage itself for a dense CPU
+/// tensor (no copy), a download otherwise.
+pub(crate) fn host_elements<E: Dtype, D: Device>(raw: &Raw<E, D>) -> Result<Cow<'_, [E]>> {
+    if let Some(cpu) = (raw as &dyn Any).downcast_ref::<Raw<E, Cpu>>()
+        && cpu.layout.is_contiguous()
+        && let Some(s) = cpu
+            .storage
+            .get(cpu.layout.offset()..cpu.layout.offset() + cpu.layout.numel())
+    {
+        return Ok(Cow::Borrowed(s));
+    }
+    Ok(Cow::Owned(raw.device.download(&raw.storage, &raw.layout)?))
 }
 
 /// Element types by the code `agree_on_shape` sends.

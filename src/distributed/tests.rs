@@ -43,13 +43,19 @@ fn sampler_shards_are_disjoint_and_cover_the_data_set() {
 #[test]
 fn sampler_matches_pytorch_padding_and_reshuffles_per_epoch() {
     // torch: DistributedSampler(range(5), num_replicas=2, rank=r, shuffle=False)
-    let s = |r| DistributedSampler::with_replicas(2, r).unwrap().shuffle(false);
+    let s = |r| {
+        DistributedSampler::with_replicas(2, r)
+            .unwrap()
+            .shuffle(false)
+    };
     assert_eq!(s(0).indices(0, 5), [0, 2, 4]);
     assert_eq!(s(1).indices(0, 5), [1, 3, 0]);
     // torch: drop_last=True over 5 examples and 2 replicas: num_samples = ceil(3 / 2) = 2
     assert_eq!(s(1).drop_last(true).indices(0, 5), [1, 3]);
     // Padding longer than the data set repeats it: 2 examples over 5 ranks.
-    let r4 = DistributedSampler::with_replicas(5, 4).unwrap().shuffle(false);
+    let r4 = DistributedSampler::with_replicas(5, 4)
+        .unwrap()
+        .shuffle(false);
     assert_eq!(r4.indices(0, 2), [0]);
     let shuffled = DistributedSampler::with_replicas(2, 0).unwrap().seed(7);
     assert_ne!(shuffled.indices(0, 100), shuffled.indices(1, 100));
@@ -72,7 +78,9 @@ fn collectives_in_a_world_of_one() {
     assert_eq!(g.all_reduce(&ints, ReduceOp::Max).to_vec(), [1, 2]);
     let e = g.try_all_reduce(&ints, ReduceOp::Avg).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
-    let e = g.try_all_reduce(&tensor([true]), ReduceOp::Sum).unwrap_err();
+    let e = g
+        .try_all_reduce(&tensor([true]), ReduceOp::Sum)
+        .unwrap_err();
     assert!(e.to_string().contains("bool"), "{e}");
     let e = g.try_broadcast(&t, 1).unwrap_err();
     assert!(e.to_string().contains("root 1"), "{e}");
@@ -99,7 +107,8 @@ fn buckets_follow_the_cap_and_sync_keeps_gradients_in_a_world_of_one() {
     let mut ddp = DistributedDataParallel::with_bucket_cap(model, &g, 16 * 4).unwrap();
     assert_eq!(ddp.num_buckets(), 2);
     let x = crate::Tensor::<Rank2<5, 3>>::randn();
-    let loss = MSELoss::new(Reduction::Mean).forward(&ddp.forward(&x), &crate::Tensor::<Rank2<5, 2>>::zeros());
+    let loss = MSELoss::new(Reduction::Mean)
+        .forward(&ddp.forward(&x), &crate::Tensor::<Rank2<5, 2>>::zeros());
     loss.backward();
     let before: Vec<Vec<f32>> = ddp
         .parameters()
@@ -116,10 +125,19 @@ fn buckets_follow_the_cap_and_sync_keeps_gradients_in_a_world_of_one() {
     // A parameter without a gradient keeps none.
     ddp.zero_grad();
     ddp.sync_gradients();
-    assert!(ddp.parameters().iter().all(|p| p.tensor.grad_flat().unwrap().is_none()));
+    assert!(
+        ddp.parameters()
+            .iter()
+            .all(|p| p.tensor.grad_flat().unwrap().is_none())
+    );
     // One bucket per parameter when each is over the cap.
     let model: Net = Sequential::new((Linear::new(), ReLU, Linear::new()));
-    assert_eq!(DistributedDataParallel::with_bucket_cap(model, &g, 4).unwrap().num_buckets(), 4);
+    assert_eq!(
+        DistributedDataParallel::with_bucket_cap(model, &g, 4)
+            .unwrap()
+            .num_buckets(),
+        4
+    );
     let model: Net = Sequential::new((Linear::new(), ReLU, Linear::new()));
     assert!(DistributedDataParallel::with_bucket_cap(model, &g, 0).is_err());
 }
