@@ -1,5 +1,6 @@
 //! `torch.nn.parallel.DistributedDataParallel`: a module replicated on every rank whose
 //! gradients are averaged across ranks after `backward`, in buckets.
+use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use crate::error::Error;
 use crate::layout::Layout;
 use crate::nn::{Buffer, BufferValue, Module, Parameters, Training};
 use crate::ops::copy::OneElement;
-use crate::shape::{DYN, Rank1, shape_from_dims};
+use crate::shape::{DYN, Dims, Rank1, shape_from_dims};
 use crate::tensor::{Tensor, expect_device};
 
 /// PyTorch's default bucket size, `bucket_cap_mb=25`: 25 MiB of gradients per all-reduce.
@@ -137,16 +138,35 @@ impl<M: Parameters<E, D>, E: FloatDtype, D: Device> DistributedDataParallel<M, E
                 if counts[k] == E::zero() {
                     continue; // no rank has a gradient: it stays None everywhere
                 }
+                let sums = &sums[offset..offset + n];
+                let param = params[i].tensor;
+                // The average goes into this rank's own gradient buffer when nobody else
+                // holds it (the usual case after `backward`): no allocation per step.
+                if let Some(mut g) = param.raw_grad() {
+                    param.zero_grad(); // the parameter lets go of its reference
+                    if let Some(buf) = own_dense_cpu(&mut g, n) {
+                        for (d, &x) in buf.iter_mut().zip(sums) {
+                            *d = x / w;
+                        }
+                        let g = Raw {
+                            layout: Layout::contiguous(flat_dims(n)?),
+                            ..g
+                        };
+                        let flat = Tensor::<Rank1<DYN>, E, D>::from_raw(g, shape_from_dims(&[n])?);
+                        param.set_grad_flat(Some(&flat))?;
+                        continue;
+                    }
+                }
                 let mut avg = try_vec(n)?;
-                avg.extend(sums[offset..offset + n].iter().map(|&x| x / w));
-                let device = params[i].tensor.raw_value().device;
+                avg.extend(sums.iter().map(|&x| x / w));
+                let device = param.raw_value().device;
                 let storage = device.upload(avg)?;
                 let flat = Tensor::<Rank1<DYN>, E, D>::from_storage(
                     storage,
                     shape_from_dims(&[n])?,
                     device,
                 );
-                params[i].tensor.set_grad_flat(Some(&flat))?;
+                param.set_grad_flat(Some(&flat))?;
             }
         }
         Ok(())
@@ -214,6 +234,21 @@ impl<M: std::fmt::Debug, E: FloatDtype, D: Device> std::fmt::Debug
         let inner = format!("{:?}", self.module).replace('\n', "\n  ");
         write!(f, "{inner}\n)")
     }
+}
+
+/// The `n` elements of a dense CPU buffer from offset 0 that `raw` alone holds, to write in
+/// place; `None` for another device, a strided or shared buffer.
+fn own_dense_cpu<E: FloatDtype, D: Device>(raw: &mut Raw<E, D>, n: usize) -> Option<&mut [E]> {
+    let cpu = (raw as &mut dyn Any).downcast_mut::<Raw<E, Cpu>>()?;
+    if !cpu.layout.is_contiguous() || cpu.layout.offset() != 0 {
+        return None;
+    }
+    Arc::get_mut(&mut cpu.storage)?.get_mut(..n)
+}
+
+/// Dims `[n]`.
+fn flat_dims(n: usize) -> Result<Dims> {
+    Dims::new(&[n]).ok_or_else(|| Error::Distributed("a flat gradient".into()))
 }
 
 /// Copies a tensor's elements (row-major) into `dst`, which has its element count.
