@@ -456,6 +456,11 @@ fn mismatch(group: &ProcessGroup) {
     )
     .err();
     expect_err("a failed rank-0 save", e);
+    // MPI initialises once per process.
+    expect_err(
+        "a second ProcessGroup::from_env",
+        ProcessGroup::from_env().err(),
+    );
     // The group is still in step: the same model now passes.
     manual_seed(rank as u64);
     let ok = DistributedDataParallel::new(Linear::<4, 3>::new(), group).unwrap();
