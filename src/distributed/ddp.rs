@@ -13,7 +13,7 @@ use crate::device::{Cpu, Device};
 use crate::dtype::FloatDtype;
 use crate::error::Error;
 use crate::layout::Layout;
-use crate::nn::{Buffer, BufferValue, Module, Parameters, Training};
+use crate::nn::{AnyParam, Buffer, BufferValue, Module, Parameters, Training};
 use crate::ops::copy::OneElement;
 use crate::shape::{DYN, Dims, Rank1, shape_from_dims};
 use crate::tensor::{Tensor, expect_device};
@@ -110,66 +110,72 @@ impl<M: Parameters<E, D>, E: FloatDtype, D: Device> DistributedDataParallel<M, E
 
     /// Replaces every parameter's gradient by its average over the ranks (what DDP's
     /// backward hooks do): one all-reduce per bucket. Every rank must call it once per step.
+    ///
+    /// Every rank makes every bucket's all-reduce even when something fails on one of them
+    /// (a device error reading or writing a gradient), so no rank is left waiting: a rank
+    /// that fails marks its next buckets, and then every rank returns an `Err` and leaves the
+    /// gradients of the marked buckets as they were (a failure writing the last bucket's
+    /// gradients is an `Err` on that rank alone).
     pub fn try_sync_gradients(&mut self) -> Result<()> {
         let world = self.group.world_size();
         let params = self.module.parameters();
+        let w = E::from_f64(world as f64);
+        // Sums at least 1 - 2 · world below zero whatever the other ranks send.
+        let poison = E::from_f64(-2.0 * world as f64);
+        let mut failed: Option<Error> = None;
         for bucket in &mut self.buckets {
             let (grads, flags) = bucket.send.split_at_mut(bucket.numel);
-            for (k, &(i, offset, n)) in bucket.params.iter().enumerate() {
-                let dst = &mut grads[offset..offset + n];
-                match params[i].tensor.raw_grad() {
-                    Some(g) => {
-                        copy_to_host(&g, dst)?;
-                        flags[k] = E::one();
+            if failed.is_none() {
+                let filled = (|| -> Result<()> {
+                    for (k, &(i, offset, n)) in bucket.params.iter().enumerate() {
+                        let dst = &mut grads[offset..offset + n];
+                        match params[i].tensor.raw_grad() {
+                            Some(g) => {
+                                copy_to_host(&g, dst)?;
+                                flags[k] = E::one();
+                            }
+                            None => {
+                                dst.fill(E::zero());
+                                flags[k] = E::zero();
+                            }
+                        }
                     }
-                    None => {
-                        dst.fill(E::zero());
-                        flags[k] = E::zero();
-                    }
+                    Ok(())
+                })();
+                if let Err(e) = filled {
+                    failed = Some(e);
                 }
+            }
+            if failed.is_some() {
+                flags.fill(E::zero());
+                flags[0] = poison;
             }
             let s = elements(&bucket.send).ok_or_else(|| no_bool("DistributedDataParallel"))?;
             let r =
                 elements_mut(&mut bucket.recv).ok_or_else(|| no_bool("DistributedDataParallel"))?;
             self.group.communicator().all_reduce(s, r, ReduceOp::Sum)?;
             let (sums, counts) = bucket.recv.split_at(bucket.numel);
-            let w = E::from_f64(world as f64);
+            if counts[0] < E::zero() {
+                failed.get_or_insert_with(|| {
+                    Error::Distributed(
+                        "DistributedDataParallel: another rank could not read its gradients; \
+                         this step's gradients were not averaged"
+                            .into(),
+                    )
+                });
+                continue;
+            }
             for (k, &(i, offset, n)) in bucket.params.iter().enumerate() {
                 if counts[k] == E::zero() {
                     continue; // no rank has a gradient: it stays None everywhere
                 }
-                let sums = &sums[offset..offset + n];
-                let param = params[i].tensor;
-                // The average goes into this rank's own gradient buffer when nobody else
-                // holds it (the usual case after `backward`): no allocation per step.
-                if let Some(mut g) = param.raw_grad() {
-                    param.zero_grad(); // the parameter lets go of its reference
-                    if let Some(buf) = own_dense_cpu(&mut g, n) {
-                        for (d, &x) in buf.iter_mut().zip(sums) {
-                            *d = x / w;
-                        }
-                        let g = Raw {
-                            layout: Layout::contiguous(flat_dims(n)?),
-                            ..g
-                        };
-                        let flat = Tensor::<Rank1<DYN>, E, D>::from_raw(g, shape_from_dims(&[n])?);
-                        param.set_grad_flat(Some(&flat))?;
-                        continue;
-                    }
+                let written = set_average(params[i].tensor, &sums[offset..offset + n], w);
+                if let Err(e) = written {
+                    failed.get_or_insert(e);
                 }
-                let mut avg = try_vec(n)?;
-                avg.extend(sums.iter().map(|&x| x / w));
-                let device = param.raw_value().device;
-                let storage = device.upload(avg)?;
-                let flat = Tensor::<Rank1<DYN>, E, D>::from_storage(
-                    storage,
-                    shape_from_dims(&[n])?,
-                    device,
-                );
-                param.set_grad_flat(Some(&flat))?;
             }
         }
-        Ok(())
+        failed.map_or(Ok(()), Err)
     }
 
     /// [`try_sync_gradients`](Self::try_sync_gradients), panicking on an error.
@@ -234,6 +240,36 @@ impl<M: std::fmt::Debug, E: FloatDtype, D: Device> std::fmt::Debug
         let inner = format!("{:?}", self.module).replace('\n', "\n  ");
         write!(f, "{inner}\n)")
     }
+}
+
+/// Sets `param`'s gradient to `sums / w`: in its own gradient buffer when nobody else holds
+/// it (the usual case after `backward`: no allocation per step), else in a new one.
+fn set_average<E: FloatDtype, D: Device>(
+    param: &dyn AnyParam<E, D>,
+    sums: &[E],
+    w: E,
+) -> Result<()> {
+    let n = sums.len();
+    if let Some(mut g) = param.raw_grad() {
+        param.zero_grad(); // the parameter lets go of its reference
+        if let Some(buf) = own_dense_cpu(&mut g, n) {
+            for (d, &x) in buf.iter_mut().zip(sums) {
+                *d = x / w;
+            }
+            let g = Raw {
+                layout: Layout::contiguous(flat_dims(n)?),
+                ..g
+            };
+            let flat = Tensor::<Rank1<DYN>, E, D>::from_raw(g, shape_from_dims(&[n])?);
+            return param.set_grad_flat(Some(&flat));
+        }
+    }
+    let mut avg = try_vec(n)?;
+    avg.extend(sums.iter().map(|&x| x / w));
+    let device = param.raw_value().device;
+    let storage = device.upload(avg)?;
+    let flat = Tensor::<Rank1<DYN>, E, D>::from_storage(storage, shape_from_dims(&[n])?, device);
+    param.set_grad_flat(Some(&flat))
 }
 
 /// The `n` elements of a dense CPU buffer from offset 0 that `raw` alone holds, to write in
