@@ -16,7 +16,9 @@ use typetensor::distributed::{
     DistributedDataParallel, DistributedSampler, ProcessGroup, ReduceOp,
 };
 use typetensor::nn::functional::cross_entropy;
-use typetensor::nn::{Linear, MSELoss, Module, Parameters, ReLU, Reduction, Sequential};
+use typetensor::nn::{
+    BatchNorm1d, BufferValue, Linear, MSELoss, Module, Parameters, ReLU, Reduction, Sequential,
+};
 use typetensor::optim::{Adam, Optimizer, SGD};
 use typetensor::prelude::*;
 
@@ -386,6 +388,30 @@ fn equivalence(group: &ProcessGroup) {
     );
     let (d, mine) = digits_case(group);
     report(group, "digits Adam", d, adam, &mine);
+    // Buffers (BatchNorm's running statistics) come from rank 0 too.
+    let mut bn: Sequential<(Linear<4, 3>, BatchNorm1d<3>)> =
+        Sequential::new((Linear::new(), BatchNorm1d::new()));
+    let mean = Tensor::<Rank1<DYN>>::from_vec_dims(vec![rank_f32(group); 3], &[3]).unwrap();
+    assert!(
+        bn.set_buffer("1.running_mean", BufferValue::Float(mean))
+            .unwrap()
+    );
+    assert!(
+        bn.set_buffer(
+            "1.num_batches_tracked",
+            BufferValue::Count(group.rank() as i64)
+        )
+        .unwrap()
+    );
+    let ddp = DistributedDataParallel::new(bn, group).unwrap();
+    for b in ddp.buffers() {
+        match (b.name.as_str(), b.value) {
+            ("1.running_mean", BufferValue::Float(t)) => assert_eq!(t.to_vec(), [0.0; 3]),
+            ("1.num_batches_tracked", BufferValue::Count(n)) => assert_eq!(n, 0),
+            _ => {}
+        }
+    }
+    println!("rank {}/{} buffers: ok", group.rank(), group.world_size());
     // The checkpoint: rank 0 writes it, every rank reads back its own weights.
     let path = checkpoint_path(group);
     manual_seed(1);
@@ -399,6 +425,10 @@ fn equivalence(group: &ProcessGroup) {
     if group.is_main() {
         std::fs::remove_file(&path).unwrap();
     }
+}
+
+fn rank_f32(group: &ProcessGroup) -> f32 {
+    group.rank() as f32
 }
 
 /// One path for the job (rank 0's process id, broadcast).
