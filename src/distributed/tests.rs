@@ -157,3 +157,124 @@ fn rank0_checkpoint_is_written_whole() {
     let _: &crate::Tensor<Rank1<2>> = back.bias.as_ref().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Rank 0 of a simulated world of two: the other rank's all-reduce contribution is set by
+/// the test; it sends what rank 0 sends to gathers and takes rank 0's broadcasts.
+struct OtherRank(std::cell::RefCell<Vec<f32>>);
+
+impl Communicator for OtherRank {
+    fn rank(&self) -> usize {
+        0
+    }
+    fn world_size(&self) -> usize {
+        2
+    }
+    fn barrier(&self) -> crate::Result<()> {
+        Ok(())
+    }
+    fn all_reduce(
+        &self,
+        send: Elements<'_>,
+        recv: ElementsMut<'_>,
+        op: ReduceOp,
+    ) -> crate::Result<()> {
+        assert_eq!(op, ReduceOp::Sum);
+        let (Elements::F32(s), ElementsMut::F32(r)) = (send, recv) else {
+            panic!("f32 buffers expected");
+        };
+        let other = self.0.borrow();
+        assert_eq!(other.len(), s.len(), "the simulated rank's buffer");
+        for ((r, s), o) in r.iter_mut().zip(s).zip(other.iter()) {
+            *r = s + o;
+        }
+        Ok(())
+    }
+    fn broadcast(&self, _buf: ElementsMut<'_>, _root: usize) -> crate::Result<()> {
+        Ok(())
+    }
+    fn all_gather(&self, send: Elements<'_>, recv: ElementsMut<'_>) -> crate::Result<()> {
+        let n = send.len();
+        match (send, recv) {
+            (Elements::I64(s), ElementsMut::I64(r)) => {
+                r.chunks_mut(n).for_each(|c| c.copy_from_slice(s))
+            }
+            (Elements::U8(s), ElementsMut::U8(r)) => {
+                r.chunks_mut(n).for_each(|c| c.copy_from_slice(s))
+            }
+            _ => panic!("unexpected gather"),
+        }
+        Ok(())
+    }
+}
+
+fn grad_of(p: &crate::nn::ParamRef<'_>) -> Option<Vec<f32>> {
+    p.tensor.grad_flat().unwrap().map(|g| g.to_vec())
+}
+
+#[test]
+fn sync_averages_with_the_other_ranks_and_fills_in_missing_gradients() {
+    let other = std::rc::Rc::new(OtherRank(std::cell::RefCell::new(Vec::new())));
+    struct Shared(std::rc::Rc<OtherRank>);
+    impl Communicator for Shared {
+        fn rank(&self) -> usize {
+            self.0.rank()
+        }
+        fn world_size(&self) -> usize {
+            self.0.world_size()
+        }
+        fn barrier(&self) -> crate::Result<()> {
+            self.0.barrier()
+        }
+        fn all_reduce(
+            &self,
+            s: Elements<'_>,
+            r: ElementsMut<'_>,
+            op: ReduceOp,
+        ) -> crate::Result<()> {
+            self.0.all_reduce(s, r, op)
+        }
+        fn broadcast(&self, b: ElementsMut<'_>, root: usize) -> crate::Result<()> {
+            self.0.broadcast(b, root)
+        }
+        fn all_gather(&self, s: Elements<'_>, r: ElementsMut<'_>) -> crate::Result<()> {
+            self.0.all_gather(s, r)
+        }
+    }
+    let group = ProcessGroup::new(Shared(other.clone()));
+    let model = Linear::<2, 1>::from_weights(tensor([[0.5f32, 0.5]]), Some(tensor([0.0f32])));
+    let mut ddp = DistributedDataParallel::new(model, &group).unwrap();
+    assert_eq!(ddp.num_buckets(), 1);
+    // This rank: weight grad [1, 2], no bias grad. The other: [3, 4] and bias grad 5.
+    // Bucket layout: weight, bias, then one flag per parameter.
+    ddp.module().weight.set_grad(Some(&tensor([[1.0f32, 2.0]])));
+    *other.0.borrow_mut() = vec![3.0, 4.0, 5.0, 1.0, 1.0];
+    ddp.sync_gradients();
+    let grads: Vec<_> = ddp.parameters().iter().map(grad_of).collect();
+    assert_eq!(grads, [Some(vec![2.0, 3.0]), Some(vec![2.5])]);
+    // No rank has a bias gradient: it stays None.
+    ddp.zero_grad();
+    ddp.module().weight.set_grad(Some(&tensor([[1.0f32, 1.0]])));
+    *other.0.borrow_mut() = vec![1.0, 3.0, 0.0, 1.0, 0.0];
+    ddp.sync_gradients();
+    let grads: Vec<_> = ddp.parameters().iter().map(grad_of).collect();
+    assert_eq!(grads, [Some(vec![1.0, 2.0]), None]);
+    // The other rank failed to read its gradients (its poison flag): an Err here too, and
+    // this rank's gradients are left as they were.
+    *other.0.borrow_mut() = vec![0.0, 0.0, 0.0, -4.0, 0.0];
+    let e = ddp.try_sync_gradients().unwrap_err();
+    assert!(e.to_string().contains("another rank"), "{e}");
+    let grads: Vec<_> = ddp.parameters().iter().map(grad_of).collect();
+    assert_eq!(grads, [Some(vec![1.0, 2.0]), None]);
+}
+
+#[test]
+fn averaging_writes_a_new_buffer_when_the_old_gradient_is_shared() {
+    let other = OtherRank(std::cell::RefCell::new(vec![3.0, 4.0, 1.0]));
+    let group = ProcessGroup::new(other);
+    let mut ddp = DistributedDataParallel::new(Linear::<2, 1>::no_bias(), &group).unwrap();
+    ddp.module().weight.set_grad(Some(&tensor([[1.0f32, 2.0]])));
+    let held = ddp.module().weight.grad().unwrap(); // the user keeps the old gradient
+    ddp.sync_gradients();
+    assert_eq!(held.to_vec(), [1.0, 2.0]);
+    assert_eq!(ddp.module().weight.grad().unwrap().to_vec(), [2.0, 3.0]);
+}
