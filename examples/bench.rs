@@ -1,13 +1,16 @@
 //! Benchmarks, printed as one table: the lesson's training stages per iteration against a
 //! floor (the same network as raw `matrixmultiply::sgemm` calls and simple loops), GEMM
-//! GFLOP/s through the library next to raw matrixmultiply, elementwise and reduction GB/s,
-//! allocations per training iteration and the lesson's peak RSS.
+//! GFLOP/s through the library next to raw matrixmultiply, the blitz's LeNet training step
+//! and conv2d GFLOP/s against a raw im2col + sgemm floor (`support/conv_bench.rs`),
+//! elementwise and reduction GB/s, allocations per training iteration and the lesson's peak
+//! RSS.
 //!
 //! Run: `cargo run --release --example bench` (1 thread), and
 //! `cargo run --release --features threads --example bench` (both cores).
 //! `-- --quick` runs fewer repetitions (for a smoke test; the numbers are noisier).
 //! `-- --classification` runs only the `log_softmax`/`cross_entropy` section (compare with
-//! `python3 scripts/bench_classification_torch.py` on the same machine).
+//! `python3 scripts/bench_classification_torch.py` on the same machine); `-- --conv` only the
+//! convolution rows (compare with `python3 scripts/conv_bench_torch.py`).
 //! `-- --profile I [--large]` runs only training loop I (in the table's order) for a while,
 //! for a profiler: `perf record target/release/examples/bench --profile 3`.
 //! The lesson's peak RSS is printed when `target/release/examples/lesson` has been built
@@ -50,6 +53,13 @@ mod stage9;
 #[allow(dead_code)]
 #[path = "12_minibatch.rs"]
 mod stage12;
+
+#[allow(dead_code)]
+#[path = "14_lenet.rs"]
+mod lenet;
+
+#[path = "support/conv_bench.rs"]
+mod conv_bench;
 
 // ---------------------------------------------------------------------------------------
 // A counting allocator: allocations and live bytes, counted only while `COUNTING` is on,
@@ -1194,6 +1204,16 @@ fn main() {
         classification_section(&plan);
         return;
     }
+    if std::env::args().any(|a| a == "--lenet-profile") {
+        conv_bench::lenet_profile(std::env::args().any(|a| a == "floor"));
+        return;
+    }
+    if std::env::args().any(|a| a == "--conv") {
+        // Only the convolution rows.
+        conv_bench::lenet_step(&plan);
+        conv_bench::conv_gflops(&plan);
+        return;
+    }
     if profile_target().is_some() {
         if std::env::args().any(|a| a == "--large") {
             training::<512, 4096, 1024, 256>(plan.iters_large, &plan, false);
@@ -1228,6 +1248,8 @@ fn main() {
     println!("  for the run-time batch rows: to the same stage with a static batch");
 
     minibatch_epoch(&plan);
+    conv_bench::lenet_step(&plan);
+    conv_bench::conv_gflops(&plan);
 
     println!("\nGEMM, f32 (median): GFLOP/s");
     println!(

@@ -1,6 +1,6 @@
 //! The whole lesson, stage by stage: each stage is also its own example binary.
 //!
-//! Run: `cargo run --release --example lesson`; the network stages (6, 8-12) train on the GPU
+//! Run: `cargo run --release --example lesson`; the network stages (6, 8-12, 14) train on the GPU
 //! with `cargo run --release --features cuda --example lesson -- --device cuda`.
 #[path = "01_tensors.rs"]
 mod tensors;
@@ -38,6 +38,9 @@ mod custom_module;
 #[path = "12_minibatch.rs"]
 mod minibatch;
 
+#[path = "14_lenet.rs"]
+mod lenet;
+
 fn main() {
     tensors::main();
     operations::main();
@@ -51,4 +54,5 @@ fn main() {
     optim::main();
     custom_module::main();
     minibatch::main();
+    lenet::main();
 }

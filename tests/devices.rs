@@ -14,8 +14,8 @@ use typetensor::nn::functional::{self as F, ClassOpts, GeluApproximate};
 use typetensor::nn::{Linear, MSELoss, Module, Parameters, ReLU, Reduction, Sequential, ToDevice};
 use typetensor::optim::{Adam, Optimizer, RMSprop, SGD};
 use typetensor::{
-    ConstShape, Cpu, Cuda, Device, Dtype, Error, Rank1, Rank2, Rank3, Shape, Tensor, manual_seed,
-    tensor,
+    ConstShape, Cpu, Cuda, Device, Dtype, Error, Rank1, Rank2, Rank3, Rank4, Shape, Tensor,
+    manual_seed, tensor,
 };
 
 mod common;
@@ -1061,6 +1061,152 @@ mod suite {
     }
 
     /// Optimizer steps on a `Sequential` moved to `d` (`model.cuda()`), against the CPU.
+    pub fn conv<D: Device>(d: &D) {
+        use typetensor::ops::conv::ConvOpts;
+        manual_seed(91);
+        // Forward and the three gradients of a batched, padded, strided, grouped convolution
+        // against the CPU's (the products sum in another order: SUMS).
+        let x = randn::<Rank4<3, 4, 9, 8>>();
+        let w = randn::<Rank4<6, 2, 3, 3>>();
+        let b = randn::<Rank1<6>>();
+        let opts = ConvOpts::<2, 1, 1, 2>;
+        let want = x
+            .leaf_on(&Cpu)
+            .conv2d_with(&w.leaf_on(&Cpu), Some(&b.leaf_on(&Cpu)), opts);
+        let (xd, wd, bd) = (x.leaf_on(d), w.leaf_on(d), b.leaf_on(d));
+        let got = xd.conv2d_with(&wd, Some(&bd), opts);
+        check("conv2d", &got, &want, SUMS);
+        let (xc, wc, bc) = (x.leaf_on(&Cpu), w.leaf_on(&Cpu), b.leaf_on(&Cpu));
+        let gy = randn::<Rank4<3, 6, 5, 4>>();
+        (&xc.conv2d_with(&wc, Some(&bc), opts) * &gy)
+            .sum()
+            .backward();
+        (&got * &gy.to_device(d)).sum().backward();
+        check("conv2d dx", &xd.grad().unwrap(), &xc.grad().unwrap(), SUMS);
+        check("conv2d dw", &wd.grad().unwrap(), &wc.grad().unwrap(), SUMS);
+        check("conv2d db", &bd.grad().unwrap(), &bc.grad().unwrap(), SUMS);
+        // Unbatched, dilated, no bias; a strided (transposed) input read in place.
+        let u = randn::<Rank3<2, 7, 7>>();
+        let wu = randn::<Rank4<3, 2, 2, 3>>();
+        let ou = ConvOpts::<1, 2, 2>;
+        check(
+            "conv2d unbatched",
+            &u.to_device(d).conv2d_with(&wu.to_device(d), None, ou),
+            &u.conv2d_with(&wu, None, ou),
+            SUMS,
+        );
+        let t = randn::<Rank4<2, 3, 6, 5>>();
+        let wt = randn::<Rank4<2, 3, 3, 3>>();
+        check(
+            "conv2d of a transposed view",
+            &t.to_device(d)
+                .transpose::<2, 3>()
+                .conv2d(&wt.to_device(d), None),
+            &t.transpose::<2, 3>().conv2d(&wt, None),
+            SUMS,
+        );
+        // conv1d.
+        let s = randn::<Rank3<2, 3, 11>>();
+        let ws = randn::<Rank3<4, 3, 3>>();
+        check(
+            "conv1d",
+            &s.to_device(d)
+                .conv1d_with(&ws.to_device(d), None, ConvOpts::<2, 1>),
+            &s.conv1d_with(&ws, None, ConvOpts::<2, 1>),
+            SUMS,
+        );
+    }
+
+    pub fn pool<D: Device>(d: &D) {
+        use typetensor::ops::pool::PoolOpts;
+        manual_seed(92);
+        // Max pooling picks exactly as the CPU does (ties, NaN, infinities), and its
+        // gradient and the average pools add in the CPU's order: bit for bit.
+        let x = with_specials(randn::<Rank4<2, 3, 9, 8>>());
+        let xr = x
+            .to_vec()
+            .iter()
+            .map(|v| (v * 2.0).round())
+            .collect::<Vec<_>>();
+        let x = Tensor::<Rank4<2, 3, 9, 8>>::from_vec(xr).unwrap(); // many ties
+        let opts = PoolOpts::<3, 2, 1>;
+        let (v, i) = x.to_device(d).max_pool2d_with_indices(opts);
+        let (wv, wi) = x.max_pool2d_with_indices(opts);
+        check("max_pool2d", &v, &wv, EXACT);
+        check("max_pool2d indices", &i, &wi, EXACT);
+        let dil = PoolOpts::<2, 1, 1, 2>;
+        check(
+            "max_pool2d dilated",
+            &x.to_device(d).max_pool2d_with(dil),
+            &x.max_pool2d_with(dil),
+            EXACT,
+        );
+        let f = randn::<Rank4<2, 3, 9, 8>>();
+        let (fd, fc) = (f.leaf_on(d), f.leaf_on(&Cpu));
+        let gy = randn::<Rank4<2, 3, 5, 4>>();
+        (&fd.max_pool2d_with(opts) * &gy.to_device(d))
+            .sum()
+            .backward();
+        (&fc.max_pool2d_with(opts) * &gy).sum().backward();
+        check(
+            "max_pool2d backward",
+            &fd.grad().unwrap(),
+            &fc.grad().unwrap(),
+            EXACT,
+        );
+        fd.zero_grad();
+        fc.zero_grad();
+        check(
+            "avg_pool2d",
+            &fd.avg_pool2d_with(opts),
+            &fc.avg_pool2d_with(opts),
+            EXACT,
+        );
+        (&fd.avg_pool2d_with(opts) * &gy.to_device(d))
+            .sum()
+            .backward();
+        (&fc.avg_pool2d_with(opts) * &gy).sum().backward();
+        check(
+            "avg_pool2d backward",
+            &fd.grad().unwrap(),
+            &fc.grad().unwrap(),
+            EXACT,
+        );
+        fd.zero_grad();
+        fc.zero_grad();
+        check(
+            "adaptive_avg_pool2d",
+            &fd.adaptive_avg_pool2d::<4, 3>(),
+            &fc.adaptive_avg_pool2d::<4, 3>(),
+            EXACT,
+        );
+        let ga = randn::<Rank4<2, 3, 4, 3>>();
+        (&fd.adaptive_avg_pool2d::<4, 3>() * &ga.to_device(d))
+            .sum()
+            .backward();
+        (&fc.adaptive_avg_pool2d::<4, 3>() * &ga).sum().backward();
+        check(
+            "adaptive_avg_pool2d backward",
+            &fd.grad().unwrap(),
+            &fc.grad().unwrap(),
+            EXACT,
+        );
+        // Unbatched, and a strided view.
+        let u = randn::<Rank3<3, 6, 7>>();
+        check(
+            "max_pool2d unbatched",
+            &u.to_device(d).max_pool2d::<2>(),
+            &u.max_pool2d::<2>(),
+            EXACT,
+        );
+        check(
+            "avg_pool2d of a view",
+            &f.to_device(d).transpose::<1, 3>().avg_pool2d::<2>(),
+            &f.transpose::<1, 3>().avg_pool2d::<2>(),
+            EXACT,
+        );
+    }
+
     pub fn optimizers<D: Device>(d: &D) {
         manual_seed(11);
         let x = randn::<Rank2<16, 20>>();
@@ -1212,6 +1358,8 @@ macro_rules! device_tests {
             out_of_memory,
             two_layer_backward,
             optimizers,
+            conv,
+            pool,
         ]);
     };
 }

@@ -1809,6 +1809,178 @@ fn long_chain_graph_drops_without_stack_overflow() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Convolution and pooling
+// ---------------------------------------------------------------------------------------
+
+/// Checks `d f / d x`, `d f / d w` and `d f / d b` of a convolution-like `f(x, w, b)` (all
+/// three requiring grad at once), contracted with the fixed weight so every output counts.
+fn gradcheck_conv<SX: ConstShape, SW: ConstShape, SB: ConstShape, SO: ConstShape, D: Device>(
+    d: &D,
+    what: &str,
+    f: impl Fn(&T<SX, D>, &T<SW, D>, &T<SB, D>) -> T<SO, D>,
+) {
+    let (x, w, b) = (
+        randn::<SX>().to_device(d),
+        randn::<SW>().to_device(d),
+        randn::<SB>().to_device(d),
+    );
+    let (xt, wt, bt) = (
+        x.clone().requires_grad_(),
+        w.clone().requires_grad_(),
+        b.clone().requires_grad_(),
+    );
+    let out = contract(f(&xt, &wt, &bt));
+    out.backward();
+    let g = |t: &dyn Fn(&[f64]) -> f64, v: &[f64]| numeric(v, H, t);
+    let nx = g(
+        &|v| contract(f(&on::<SX, D>(v, d), &w, &b)).item(),
+        &x.to_vec(),
+    );
+    let nw = g(
+        &|v| contract(f(&x, &on::<SW, D>(v, d), &b)).item(),
+        &w.to_vec(),
+    );
+    let nb = g(
+        &|v| contract(f(&x, &w, &on::<SB, D>(v, d))).item(),
+        &b.to_vec(),
+    );
+    assert_close(
+        &format!("{what} (input)"),
+        &analytic_grad(what, &xt),
+        &nx,
+        TOL,
+    );
+    assert_close(
+        &format!("{what} (weight)"),
+        &analytic_grad(what, &wt),
+        &nw,
+        TOL,
+    );
+    assert_close(
+        &format!("{what} (bias)"),
+        &analytic_grad(what, &bt),
+        &nb,
+        TOL,
+    );
+}
+
+fn grad_conv2d<D: Device>(d: &D) {
+    use typetensor::ops::conv::ConvOpts;
+    manual_seed(81);
+    gradcheck_conv(
+        d,
+        "conv2d",
+        |x: &T<Rank4<2, 2, 4, 4>, D>, w: &T<Rank4<2, 2, 3, 3>, D>, b: &T<Rank1<2>, D>| {
+            x.conv2d(w, Some(b))
+        },
+    );
+    gradcheck_conv(
+        d,
+        "conv2d stride 2 padding 1",
+        |x: &T<Rank4<1, 2, 5, 4>, D>, w: &T<Rank4<2, 2, 3, 2>, D>, b: &T<Rank1<2>, D>| {
+            x.conv2d_with(w, Some(b), ConvOpts::<2, 1>)
+        },
+    );
+    gradcheck_conv(
+        d,
+        "conv2d dilation 2",
+        |x: &T<Rank4<1, 1, 5, 5>, D>, w: &T<Rank4<2, 1, 2, 2>, D>, b: &T<Rank1<2>, D>| {
+            x.conv2d_with(w, Some(b), ConvOpts::<1, 1, 2>)
+        },
+    );
+    gradcheck_conv(
+        d,
+        "conv2d groups 2",
+        |x: &T<Rank4<1, 4, 3, 3>, D>, w: &T<Rank4<4, 2, 2, 2>, D>, b: &T<Rank1<4>, D>| {
+            x.conv2d_with(w, Some(b), ConvOpts::<1, 0, 1, 2>)
+        },
+    );
+    gradcheck_conv(
+        d,
+        "conv2d unbatched, depthwise, strided",
+        |x: &T<Rank3<2, 5, 5>, D>, w: &T<Rank4<2, 1, 3, 3>, D>, b: &T<Rank1<2>, D>| {
+            x.conv2d_with(w, Some(b), ConvOpts::<2, 1, 1, 2>)
+        },
+    );
+}
+
+fn grad_conv1d<D: Device>(d: &D) {
+    use typetensor::ops::conv::ConvOpts;
+    manual_seed(82);
+    gradcheck_conv(
+        d,
+        "conv1d",
+        |x: &T<Rank3<2, 2, 7>, D>, w: &T<Rank3<2, 2, 3>, D>, b: &T<Rank1<2>, D>| {
+            x.conv1d_with(w, Some(b), ConvOpts::<2, 1, 2>)
+        },
+    );
+    gradcheck_conv(
+        d,
+        "conv1d unbatched",
+        |x: &T<Rank2<2, 6>, D>, w: &T<Rank3<4, 1, 2>, D>, b: &T<Rank1<4>, D>| {
+            x.conv1d_with(w, Some(b), ConvOpts::<1, 0, 1, 2>)
+        },
+    );
+}
+
+fn grad_max_pool2d<D: Device>(d: &D) {
+    use typetensor::ops::pool::PoolOpts;
+    manual_seed(83);
+    // Distinct values: a tie would be a kink.
+    check_op1(
+        d,
+        "max_pool2d",
+        &distinct::<Rank4<1, 2, 4, 5>>(),
+        |x: &T<Rank4<1, 2, 4, 5>, D>| x.max_pool2d::<2>(),
+    );
+    check_op1(
+        d,
+        "max_pool2d 3/2/1 overlapping",
+        &distinct::<Rank3<1, 5, 5>>(),
+        |x: &T<Rank3<1, 5, 5>, D>| x.max_pool2d_with(PoolOpts::<3, 2, 1>),
+    );
+    check_op1(
+        d,
+        "max_pool2d dilated",
+        &distinct::<Rank4<1, 1, 6, 5>>(),
+        |x: &T<Rank4<1, 1, 6, 5>, D>| x.max_pool2d_with(PoolOpts::<2, 1, 1, 2>),
+    );
+}
+
+fn grad_avg_pool2d<D: Device>(d: &D) {
+    use typetensor::ops::pool::PoolOpts;
+    manual_seed(84);
+    check_op1(
+        d,
+        "avg_pool2d",
+        &randn::<Rank4<1, 2, 4, 5>>(),
+        |x: &T<Rank4<1, 2, 4, 5>, D>| x.avg_pool2d::<2>(),
+    );
+    check_op1(
+        d,
+        "avg_pool2d 3/2/1",
+        &randn::<Rank3<1, 5, 6>>(),
+        |x: &T<Rank3<1, 5, 6>, D>| x.avg_pool2d_with(PoolOpts::<3, 2, 1>),
+    );
+}
+
+fn grad_adaptive_avg_pool2d<D: Device>(d: &D) {
+    manual_seed(85);
+    check_op1(
+        d,
+        "adaptive_avg_pool2d 5x7 -> 3x2",
+        &randn::<Rank4<1, 2, 5, 7>>(),
+        |x: &T<Rank4<1, 2, 5, 7>, D>| x.adaptive_avg_pool2d::<3, 2>(),
+    );
+    check_op1(
+        d,
+        "adaptive_avg_pool2d 3x2 -> 4x5",
+        &randn::<Rank3<1, 3, 2>>(),
+        |x: &T<Rank3<1, 3, 2>, D>| x.adaptive_avg_pool2d::<4, 5>(),
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // nn modules composed of the ops above (their reshapes through a run-time row count)
 // ---------------------------------------------------------------------------------------
 
@@ -1983,6 +2155,11 @@ macro_rules! gradchecks {
             in_place_op_on_a_non_leaf_is_recorded,
             backward_from_a_one_element_tensor_of_any_rank,
             try_backward_without_a_graph_is_an_error,
+            grad_conv2d,
+            grad_conv1d,
+            grad_max_pool2d,
+            grad_avg_pool2d,
+            grad_adaptive_avg_pool2d,
         ]);
     };
 }

@@ -5,7 +5,9 @@
 //! relative difference per case.
 use std::collections::HashMap;
 
-use typetensor::nn::{BatchNorm1d, Channels, Embedding, LastDim, LayerNorm, Module, Training};
+use typetensor::nn::{
+    BatchNorm1d, BatchNormInput, Embedding, LastDim, LayerNorm, Module, Training,
+};
 use typetensor::{ConstShape, FloatDtype, Rank2, Rank3, Tensor};
 
 struct Case {
@@ -147,7 +149,10 @@ enum Bn {
     Untracked,
 }
 
-fn batch_norm<const C: usize, S: ConstShape + Channels<C>, E: FloatDtype>(name: &str, kind: Bn) {
+fn batch_norm<const C: usize, S: ConstShape + BatchNormInput<C>, E: FloatDtype>(
+    name: &str,
+    kind: Bn,
+) {
     let mut gold = Golden::new::<E>(name);
     let mut bn = BatchNorm1d::<C, E>::new();
     match kind {

@@ -68,6 +68,18 @@ inline T __shfl_down_sync(unsigned, T v, int offset) {
     return r;
 }
 
+// Bit casts (device intrinsics).
+inline float __int_as_float(int v) {
+    float f;
+    std::memcpy(&f, &v, sizeof f);
+    return f;
+}
+inline double __longlong_as_double(long long v) {
+    double d;
+    std::memcpy(&d, &v, sizeof d);
+    return d;
+}
+
 // One fiber runs at a time, so read-modify-write is atomic.
 template <class T>
 inline T atomicAdd(T* p, T v) {

@@ -6,6 +6,7 @@
 // CPU's NaN propagation, signs of zero, tie rules and integer wrapping exactly.
 #include "emu.h"
 #include "../common.cuh"
+#include "../window.cuh"
 
 #include <cinttypes>
 #include <limits>
@@ -101,6 +102,15 @@ extern "C" void rmsprop_f32(float*, const float*, float*, float*, float*, u64, R
 extern "C" void sgd_f64(double*, const double*, double*, u64, SgdParams<double>);
 extern "C" void adam_f64(double*, const double*, double*, double*, double*, u64, AdamParams<double>);
 extern "C" void rmsprop_f64(double*, const double*, double*, double*, double*, u64, RmspropParams<double>);
+#define DECL_WINDOW(T, s)                                                                      \
+    extern "C" void conv_unfold_##s(const T*, Layout4, Win2d, T*, u64);                       \
+    extern "C" void conv_fold_##s(const T*, Layout4, Win2d, T*, u64);                         \
+    extern "C" void conv_output_##s(const T*, Layout4, const T*, Layout4, T*, u64);           \
+    extern "C" void pool_max_##s(const T*, Layout4, Win2d, T*, i64*, u64);                    \
+    extern "C" void pool_max_backward_##s(const T*, Layout4, const i64*, Layout4, Win2d, T*, u64); \
+    extern "C" void pool_avg_##s(const T*, Layout4, Win2d, u32, T*, u64);                     \
+    extern "C" void pool_avg_backward_##s(const T*, Layout4, Win2d, u32, T*, u64);
+DECL_WINDOW(float, f32) DECL_WINDOW(double, f64)
 
 // ---- test plumbing
 
@@ -1080,12 +1090,229 @@ static void test_softmax() {
                            softmax_softmax_backward_f64, softmax_log_softmax_backward_f64);
 }
 
+// ---- conv and pool (kernels/conv.cu, kernels/pool.cu; src/ops/{conv,pool}/cpu.rs)
+
+// A window over [n, c, h, w]: kernel, stride, padding, dilation per dimension; the output
+// size by PyTorch's formula.
+static Win2d make_win(u64 n, u64 c, u64 h, u64 w, u64 kh, u64 kw, u64 sh, u64 sw, u64 ph, u64 pw, u64 dh, u64 dw) {
+    Win2d win{n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, 0};
+    win.oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
+    win.ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+    return win;
+}
+static std::vector<Win2d> windows() {
+    return {
+        make_win(2, 3, 7, 6, 3, 3, 1, 1, 0, 0, 1, 1),  // plain
+        make_win(2, 2, 9, 8, 3, 2, 2, 1, 1, 2, 1, 2),  // stride, padding, dilation mixed
+        make_win(1, 4, 5, 5, 2, 2, 2, 2, 0, 0, 1, 1),  // LeNet's pooling window
+        make_win(3, 1, 11, 10, 3, 3, 3, 2, 1, 1, 2, 2), // dilated, strided, padded
+        make_win(1, 2, 1, 9, 1, 3, 1, 2, 0, 1, 1, 1),  // 1-D (h = kh = 1)
+    };
+}
+// The input layout of a window: contiguous, or [n, c, h, w] read from an [n, w, c, h]
+// storage (every stride other than 1 somewhere), with an offset.
+static HL window_input(const Win2d& win, bool strided) {
+    if (!strided) return contig({win.n, win.c, win.h, win.w}, 2);
+    return permute(contig({win.n, win.w, win.c, win.h}, 5), {0, 2, 3, 1});
+}
+// Input position o * s + k * d - p, or -1 in the padding.
+static long long pos_of(u64 o, u64 s, u64 k, u64 d, u64 p, u64 size) {
+    long long t = (long long)(o * s + k * d) - (long long)p;
+    return (t < 0 || t >= (long long)size) ? -1 : t;
+}
+
+template <class T>
+static void test_conv_t(const char* name,
+                        void (*unfold)(const T*, Layout4, Win2d, T*, u64),
+                        void (*fold)(const T*, Layout4, Win2d, T*, u64),
+                        void (*output)(const T*, Layout4, const T*, Layout4, T*, u64)) {
+    for (const Win2d& win : windows()) {
+        for (int strided = 0; strided < 2; ++strided) {
+            HL lx = window_input(win, strided);
+            std::vector<T> X = small_ints<T>(lx.span(), -9, 9);
+            const auto xi = lx.indices();
+            const u64 rows = win.c * win.kh * win.kw, ncols = win.n * win.oh * win.ow;
+            // unfold against the definition.
+            std::vector<T> cols(rows * ncols, T(-77));
+            launch1(cols.size(), 96, [&] { unfold(X.data(), lx.l4(), win, cols.data(), cols.size()); });
+            for (u64 r = 0; r < rows; ++r)
+                for (u64 col = 0; col < ncols; ++col) {
+                    const u64 j = r % win.kw, i = r / win.kw % win.kh, c = r / (win.kw * win.kh);
+                    const u64 ox = col % win.ow, oy = col / win.ow % win.oh, n = col / (win.ow * win.oh);
+                    const long long iy = pos_of(oy, win.sh, i, win.dh, win.ph, win.h);
+                    const long long ix = pos_of(ox, win.sw, j, win.dw, win.pw, win.w);
+                    const T want = (iy < 0 || ix < 0) ? T(0)
+                        : X[xi[((n * win.c + c) * win.h + (u64)iy) * win.w + (u64)ix]];
+                    CHECK(same(cols[r * ncols + col], want), "%s unfold row %llu col %llu", name,
+                          (unsigned long long)r, (unsigned long long)col);
+                }
+            // fold: the CPU's scatter, rows in order; cols read through a transposed layout.
+            HL lc = strided ? permute(contig({ncols, rows}, 1), {1, 0}) : contig({rows, ncols});
+            std::vector<T> C = small_ints<T>(lc.span(), -5, 5);
+            const auto ci = lc.indices();
+            std::vector<T> want(win.n * win.c * win.h * win.w, T(0)), got(want.size(), T(-77));
+            for (u64 r = 0; r < rows; ++r)
+                for (u64 col = 0; col < ncols; ++col) {
+                    const u64 j = r % win.kw, i = r / win.kw % win.kh, c = r / (win.kw * win.kh);
+                    const u64 ox = col % win.ow, oy = col / win.ow % win.oh, n = col / (win.ow * win.oh);
+                    const long long iy = pos_of(oy, win.sh, i, win.dh, win.ph, win.h);
+                    const long long ix = pos_of(ox, win.sw, j, win.dw, win.pw, win.w);
+                    if (iy >= 0 && ix >= 0) want[((n * win.c + c) * win.h + (u64)iy) * win.w + (u64)ix] += C[ci[r * ncols + col]];
+                }
+            launch1(got.size(), 64, [&] { fold(C.data(), lc.l4(), win, got.data(), got.size()); });
+            for (size_t e = 0; e < want.size(); ++e)
+                CHECK(same(got[e], want[e]), "%s fold element %zu", name, e);
+        }
+    }
+    // conv_output: [oc, n, l] (contiguous or transposed) to [n, oc, l], with and without bias.
+    for (int strided = 0; strided < 2; ++strided) {
+        const u64 oc = 5, n = 3, l = 7;
+        HL ly = strided ? permute(contig({l, n, oc}, 1), {2, 1, 0}) : contig({oc, n, l});
+        HL lb; lb.dims = {oc}; lb.strides = {2}; lb.offset = 1;
+        std::vector<T> Y = small_ints<T>(ly.span(), -9, 9), B = small_ints<T>(lb.span(), -9, 9);
+        const auto yi = ly.indices(), bi = lb.indices();
+        for (int bias = 0; bias < 2; ++bias) {
+            std::vector<T> got(oc * n * l, T(-77));
+            launch1(got.size(), 32, [&] {
+                output(Y.data(), ly.l4(), bias ? B.data() : nullptr, lb.l4(), got.data(), got.size());
+            });
+            for (u64 b = 0; b < n; ++b)
+                for (u64 o = 0; o < oc; ++o)
+                    for (u64 t = 0; t < l; ++t) {
+                        T want = Y[yi[(o * n + b) * l + t]];
+                        if (bias) want = want + B[bi[o]];
+                        CHECK(same(got[(b * oc + o) * l + t], want), "%s conv_output bias %d", name, bias);
+                    }
+        }
+    }
+    // A layout that disagrees with the window writes nothing.
+    {
+        Win2d win = windows()[0];
+        HL lx = contig({win.n, win.c, win.h + 1, win.w});
+        std::vector<T> X(lx.span(), T(1)), out(win.c * win.kh * win.kw * win.n * win.oh * win.ow, T(-77));
+        launch1(out.size(), 64, [&] { unfold(X.data(), lx.l4(), win, out.data(), out.size()); });
+        CHECK(same(out[0], T(-77)), "%s unfold with mismatched dims must not write", name);
+    }
+}
+
+// The CPU's average-pool window and divisions (src/ops/pool/cpu.rs).
+static void r_avg_range(u64 o, u64 out, u64 size, u64 k, u64 s, u64 p, bool adaptive, u64& lo, u64& hi) {
+    if (adaptive) { lo = o * size / out; hi = ((o + 1) * size + out - 1) / out; return; }
+    const long long a = (long long)(o * s) - (long long)p, b = a + (long long)k;
+    lo = (u64)std::max(a, 0ll);
+    hi = (u64)std::min(std::max(b, 0ll), (long long)size);
+}
+template <class T> T r_avg_div(T sum, const Win2d& win, bool adaptive, u64 ny, u64 nx) {
+    return adaptive ? sum / (T)ny / (T)nx : sum / (T)(win.kh * win.kw);
+}
+
+template <class T>
+static void test_pool_t(const char* name, void (*pmax)(const T*, Layout4, Win2d, T*, i64*, u64),
+                        void (*pmax_back)(const T*, Layout4, const i64*, Layout4, Win2d, T*, u64),
+                        void (*pavg)(const T*, Layout4, Win2d, u32, T*, u64),
+                        void (*pavg_back)(const T*, Layout4, Win2d, u32, T*, u64)) {
+    const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+    auto windows_and_adaptive = windows();
+    windows_and_adaptive.push_back(Win2d{2, 2, 7, 5, 1, 1, 1, 1, 0, 0, 1, 1, 3, 2});  // adaptive 7x5 -> 3x2
+    windows_and_adaptive.push_back(Win2d{1, 2, 3, 4, 1, 1, 1, 1, 0, 0, 1, 1, 5, 6});  // adaptive, up
+    for (size_t wi = 0; wi < windows_and_adaptive.size(); ++wi) {
+        const Win2d win = windows_and_adaptive[wi];
+        const bool adaptive_only = wi >= windows().size();
+        for (int strided = 0; strided < 2; ++strided) {
+            HL lx = window_input(win, strided);
+            // Small integers with ties, a few NaNs and -infs: the pick rules matter.
+            std::vector<T> X = random_vec<T>(lx.span(), {T(0), T(1), T(-2), T(3), T(3), T(-5), T(7), nan, -inf, T(2)});
+            const auto xi = lx.indices();
+            const u64 planes = win.n * win.c, nout = planes * win.oh * win.ow;
+            auto x_at = [&](u64 p, u64 iy, u64 ix) { return X[xi[(p * win.h + iy) * win.w + ix]]; };
+            HL lg = strided ? permute(contig({win.n, win.ow, win.c, win.oh}, 3), {0, 2, 3, 1})
+                            : contig({win.n, win.c, win.oh, win.ow});
+            std::vector<T> G = small_ints<T>(lg.span(), -6, 6);
+            const auto gi = lg.indices();
+            if (!adaptive_only) {
+                std::vector<T> vals(nout, T(-77));
+                std::vector<i64> idx(nout, -77);
+                launch1(nout, 64, [&] { pmax(X.data(), lx.l4(), win, vals.data(), idx.data(), nout); });
+                std::vector<i64> want_idx(nout);
+                for (u64 p = 0; p < planes; ++p)
+                    for (u64 oy = 0; oy < win.oh; ++oy)
+                        for (u64 ox = 0; ox < win.ow; ++ox) {
+                            T best = -inf;
+                            long long pick = -1;
+                            for (u64 i = 0; i < win.kh; ++i) {
+                                const long long iy = pos_of(oy, win.sh, i, win.dh, win.ph, win.h);
+                                if (iy < 0) continue;
+                                for (u64 j = 0; j < win.kw; ++j) {
+                                    const long long ix = pos_of(ox, win.sw, j, win.dw, win.pw, win.w);
+                                    if (ix < 0) continue;
+                                    if (pick < 0) pick = iy * (long long)win.w + ix;
+                                    const T v = x_at(p, (u64)iy, (u64)ix);
+                                    if (v > best || v != v) { best = v; pick = iy * (long long)win.w + ix; }
+                                }
+                            }
+                            const u64 o = (p * win.oh + oy) * win.ow + ox;
+                            want_idx[o] = pick;
+                            CHECK(same(vals[o], best) && idx[o] == pick, "%s max window %zu out %llu", name, wi,
+                                  (unsigned long long)o);
+                        }
+                // Backward with the indices read through the gradient's layout.
+                HL li = lg;
+                std::vector<i64> I(li.span(), 0);
+                const auto ii = li.indices();
+                for (u64 o = 0; o < nout; ++o) I[ii[o]] = want_idx[o];
+                std::vector<T> want(planes * win.h * win.w, T(0)), got(want.size(), T(-77));
+                for (u64 o = 0; o < nout; ++o) want[o / (win.oh * win.ow) * win.h * win.w + (u64)want_idx[o]] += G[gi[o]];
+                launch1(got.size(), 64, [&] { pmax_back(G.data(), lg.l4(), I.data(), li.l4(), win, got.data(), got.size()); });
+                for (size_t e = 0; e < want.size(); ++e) CHECK(same(got[e], want[e]), "%s max backward window %zu elem %zu", name, wi, e);
+            }
+            // Average pools: finite inputs (a NaN would make every comparison vacuous).
+            std::vector<T> F = small_ints<T>(lx.span(), -9, 9);
+            for (int adaptive = 0; adaptive < 2; ++adaptive) {
+                if (adaptive_only && !adaptive) continue;
+                if (!adaptive && (win.dh != 1 || win.dw != 1)) continue;
+                std::vector<T> got(nout, T(-77));
+                launch1(nout, 64, [&] { pavg(F.data(), lx.l4(), win, (u32)adaptive, got.data(), nout); });
+                std::vector<T> want_back(planes * win.h * win.w, T(0)), got_back(want_back.size(), T(-77));
+                for (u64 p = 0; p < planes; ++p)
+                    for (u64 oy = 0; oy < win.oh; ++oy)
+                        for (u64 ox = 0; ox < win.ow; ++ox) {
+                            u64 y0, y1, x0, x1;
+                            r_avg_range(oy, win.oh, win.h, win.kh, win.sh, win.ph, adaptive, y0, y1);
+                            r_avg_range(ox, win.ow, win.w, win.kw, win.sw, win.pw, adaptive, x0, x1);
+                            T sum = T(0);
+                            for (u64 iy = y0; iy < y1; ++iy)
+                                for (u64 ix = x0; ix < x1; ++ix) sum += F[xi[(p * win.h + iy) * win.w + ix]];
+                            const u64 o = (p * win.oh + oy) * win.ow + ox;
+                            CHECK(same(got[o], r_avg_div(sum, win, adaptive, y1 - y0, x1 - x0)),
+                                  "%s avg (adaptive %d) window %zu out %llu", name, adaptive, wi, (unsigned long long)o);
+                            const T share = r_avg_div(G[gi[o]], win, adaptive, y1 - y0, x1 - x0);
+                            for (u64 iy = y0; iy < y1; ++iy)
+                                for (u64 ix = x0; ix < x1; ++ix) want_back[(p * win.h + iy) * win.w + ix] += share;
+                        }
+                launch1(got_back.size(), 64, [&] { pavg_back(G.data(), lg.l4(), win, (u32)adaptive, got_back.data(), got_back.size()); });
+                for (size_t e = 0; e < want_back.size(); ++e)
+                    CHECK(same(got_back[e], want_back[e]), "%s avg backward (adaptive %d) window %zu elem %zu", name, adaptive, wi, e);
+            }
+        }
+    }
+}
+
+static void test_conv() {
+    test_conv_t<float>("f32", conv_unfold_f32, conv_fold_f32, conv_output_f32);
+    test_conv_t<double>("f64", conv_unfold_f64, conv_fold_f64, conv_output_f64);
+}
+
+static void test_pool() {
+    test_pool_t<float>("f32", pool_max_f32, pool_max_backward_f32, pool_avg_f32, pool_avg_backward_f32);
+    test_pool_t<double>("f64", pool_max_f64, pool_max_backward_f64, pool_avg_f64, pool_avg_backward_f64);
+}
+
 int main() {
     struct { const char* name; void (*f)(); } suites[] = {
         {"binary", test_binary}, {"unary", test_unary}, {"compare", test_compare},
         {"copy", test_copy},     {"index", test_index}, {"matmul", test_matmul},
         {"reduce", test_reduce}, {"optim", test_optim}, {"softmax", test_softmax},
-        {"gather_scatter", test_gather_scatter},
+        {"gather_scatter", test_gather_scatter}, {"conv", test_conv}, {"pool", test_pool},
     };
     int passed = 0, failed = 0;
     for (auto& s : suites) {

@@ -11,9 +11,11 @@ use crate::layout::Layout;
 use crate::ops::{
     arith::{BinaryKernel, BinaryOp},
     compare::{CmpOp, CompareKernel},
+    conv::{ConvKernel, Window2d},
     copy::CopyKernel,
     index::IndexKernel,
     matmul::MatMulKernel,
+    pool::{AvgKind, PoolKernel},
     reduce::{ArgReduceOp, ReduceKernel, ReduceOp},
     softmax::{SoftmaxKernel, SoftmaxOp},
     unary::{FloatUnaryOp, UnaryKernel, UnaryOp},
@@ -311,6 +313,72 @@ impl ReduceKernel for Cuda {
         _: &Layout,
         _: Option<usize>,
     ) -> Result<CudaStorage<i64>> {
+        match self.never {}
+    }
+}
+
+impl ConvKernel for Cuda {
+    fn unfold<E: FloatDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &Window2d,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn fold<E: FloatDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &Window2d,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn conv_output<E: FloatDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: Option<(&CudaStorage<E>, &Layout)>,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+}
+
+impl PoolKernel for Cuda {
+    fn max_pool2d<E: FloatDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &Window2d,
+    ) -> Result<(CudaStorage<E>, CudaStorage<i64>)> {
+        match self.never {}
+    }
+    fn max_pool2d_backward<E: FloatDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &CudaStorage<i64>,
+        _: &Layout,
+        _: &Window2d,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn avg_pool2d<E: FloatDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &Window2d,
+        _: AvgKind,
+    ) -> Result<CudaStorage<E>> {
+        match self.never {}
+    }
+    fn avg_pool2d_backward<E: FloatDtype>(
+        &self,
+        _: &CudaStorage<E>,
+        _: &Layout,
+        _: &Window2d,
+        _: AvgKind,
+    ) -> Result<CudaStorage<E>> {
         match self.never {}
     }
 }

@@ -11,8 +11,9 @@ use crate::Result;
 use crate::dtype::Dtype;
 use crate::layout::Layout;
 use crate::ops::{
-    arith::BinaryKernel, compare::CompareKernel, copy::CopyKernel, index::IndexKernel,
-    matmul::MatMulKernel, reduce::ReduceKernel, softmax::SoftmaxKernel, unary::UnaryKernel,
+    arith::BinaryKernel, compare::CompareKernel, conv::ConvKernel, copy::CopyKernel,
+    index::IndexKernel, matmul::MatMulKernel, pool::PoolKernel, reduce::ReduceKernel,
+    softmax::SoftmaxKernel, unary::UnaryKernel,
 };
 
 pub(crate) mod cpu;
@@ -40,6 +41,8 @@ pub trait Device:
     + IndexKernel
     + MatMulKernel
     + ReduceKernel
+    + ConvKernel
+    + PoolKernel
     + SoftmaxKernel
     + crate::optim::OptimKernel
 {
@@ -54,6 +57,8 @@ impl<D> Device for D where
         + IndexKernel
         + MatMulKernel
         + ReduceKernel
+        + ConvKernel
+        + PoolKernel
         + SoftmaxKernel
         + crate::optim::OptimKernel
 {

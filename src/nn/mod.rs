@@ -1,6 +1,7 @@
 //! `torch.nn`: modules with typed `forward`, parameters, losses, initialisation, and
 //! saving/loading weights as safetensors.
 mod activation;
+mod conv;
 mod embedding;
 mod flatten;
 pub mod functional;
@@ -9,6 +10,7 @@ mod linear;
 mod loss;
 mod norm;
 mod params;
+mod pool;
 mod repr;
 pub(crate) mod safetensors;
 mod sequential;
@@ -17,15 +19,17 @@ mod training;
 pub mod utils;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
+pub use conv::{CarriesChannels, Channels, Conv1d, Conv2d};
 pub use embedding::{Embedded, Embedding, EmbeddingIndices};
 pub use flatten::{Flatten, FlattenBatch};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
-pub use norm::{BatchNorm1d, Channels, LastDim, LayerNorm};
+pub use norm::{BatchNorm1d, BatchNormInput, LastDim, LayerNorm};
 pub use params::{
     AnyParam, Buffer, BufferValue, Param, ParamRef, Parameters, prefixed, prefixed_buffers,
     prefixed_ref, strip_prefix,
 };
+pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d};
 pub use repr::fmt_module;
 pub use safetensors::{from_bytes, load, load_from, save, to_bytes};
 pub use sequential::{Chain, Features, Follows, Input, Sequential};

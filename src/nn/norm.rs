@@ -228,7 +228,7 @@ impl<const H: usize, E: FloatDtype, D: Device> Training for LayerNorm<H, E, D> {
     label = "its channel dimension (dimension 1) is not {C}",
     note = "`BatchNorm1d<C>` (`nn.BatchNorm1d(C)`) takes `[N, C]` or `[N, C, L]`"
 )]
-pub trait Channels<const C: usize>: Shape {
+pub trait BatchNormInput<const C: usize>: Shape {
     /// `x` as a `[rows, C]` matrix: each row one sample (and position) of every channel.
     #[doc(hidden)]
     fn to_rows<E: FloatDtype, D: Device>(
@@ -242,7 +242,7 @@ pub trait Channels<const C: usize>: Shape {
     ) -> Result<Tensor<Self, E, D>>;
 }
 
-impl<const N: usize, const C: usize> Channels<C> for Rank2<N, C> {
+impl<const N: usize, const C: usize> BatchNormInput<C> for Rank2<N, C> {
     fn to_rows<E: FloatDtype, D: Device>(
         x: &Tensor<Self, E, D>,
     ) -> Result<Tensor<Rank2<DYN, C>, E, D>> {
@@ -256,7 +256,7 @@ impl<const N: usize, const C: usize> Channels<C> for Rank2<N, C> {
     }
 }
 
-impl<const N: usize, const C: usize, const L: usize> Channels<C> for Rank3<N, C, L> {
+impl<const N: usize, const C: usize, const L: usize> BatchNormInput<C> for Rank3<N, C, L> {
     fn to_rows<E: FloatDtype, D: Device>(
         x: &Tensor<Self, E, D>,
     ) -> Result<Tensor<Rank2<DYN, C>, E, D>> {
@@ -275,7 +275,7 @@ impl<const N: usize, const C: usize, const L: usize> Channels<C> for Rank3<N, C,
 }
 
 #[diagnostic::do_not_recommend]
-impl<const C: usize> Channels<C> for ShapeProbe {
+impl<const C: usize> BatchNormInput<C> for ShapeProbe {
     fn to_rows<E: FloatDtype, D: Device>(
         _: &Tensor<Self, E, D>,
     ) -> Result<Tensor<Rank2<DYN, C>, E, D>> {
@@ -437,7 +437,10 @@ impl<const C: usize, E: FloatDtype, D: Device> BatchNorm1d<C, E, D> {
     /// [`Module::forward`] with errors returned: a device error, or a training-mode batch
     /// with one value per channel (PyTorch's "Expected more than 1 value per channel when
     /// training").
-    pub fn try_forward<S: Channels<C>>(&self, x: &Tensor<S, E, D>) -> Result<Tensor<S, E, D>> {
+    pub fn try_forward<S: BatchNormInput<C>>(
+        &self,
+        x: &Tensor<S, E, D>,
+    ) -> Result<Tensor<S, E, D>> {
         let rows = S::to_rows(x)?;
         let m = rows.dims()[0];
         let eps = E::from_f64(self.eps);
@@ -496,7 +499,7 @@ impl<const C: usize, E: FloatDtype, D: Device> BatchNorm1d<C, E, D> {
     }
 }
 
-impl<const C: usize, S: Channels<C>, E: FloatDtype, D: Device> Module<&Tensor<S, E, D>>
+impl<const C: usize, S: BatchNormInput<C>, E: FloatDtype, D: Device> Module<&Tensor<S, E, D>>
     for BatchNorm1d<C, E, D>
 {
     type Output = Tensor<S, E, D>;
@@ -505,7 +508,7 @@ impl<const C: usize, S: Channels<C>, E: FloatDtype, D: Device> Module<&Tensor<S,
     }
 }
 
-impl<const C: usize, S: Channels<C>, E: FloatDtype, D: Device> Module<Tensor<S, E, D>>
+impl<const C: usize, S: BatchNormInput<C>, E: FloatDtype, D: Device> Module<Tensor<S, E, D>>
     for BatchNorm1d<C, E, D>
 {
     type Output = Tensor<S, E, D>;

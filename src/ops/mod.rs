@@ -17,10 +17,12 @@ macro_rules! twin_doc {
 
 pub mod arith;
 pub mod compare;
+pub mod conv;
 pub mod copy;
 pub mod index;
 pub mod loss;
 pub mod matmul;
+pub mod pool;
 pub mod reduce;
 pub mod reshape;
 pub mod softmax;

@@ -15,6 +15,7 @@ mod axis_impls;
 pub mod msg;
 mod tn_table;
 pub mod typenum_bridge;
+pub mod window;
 
 /// The highest rank a tensor can have.
 pub const MAX_RANK: usize = 4;

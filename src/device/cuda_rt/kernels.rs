@@ -29,12 +29,12 @@ use super::launch::{Family, LaunchCfg, THREADS, args, dense4, grid_1d, layout4};
 use super::{Cuda, CudaStorage, cuda_error};
 
 /// The device pointer of a storage's first element.
-fn ptr<E: Dtype>(s: &CudaStorage<E>) -> DevicePointer<E::Cuda> {
+pub(super) fn ptr<E: Dtype>(s: &CudaStorage<E>) -> DevicePointer<E::Cuda> {
     s.buf.as_device_ptr()
 }
 
 /// Counts and axes as the kernels take them.
-fn u64_of(n: usize) -> u64 {
+pub(super) fn u64_of(n: usize) -> u64 {
     n as u64
 }
 

@@ -24,10 +24,12 @@ pub(super) enum Family {
     Reduce,
     Softmax,
     Optim,
+    Conv,
+    Pool,
 }
 
 impl Family {
-    pub(super) const COUNT: usize = 9;
+    pub(super) const COUNT: usize = 11;
 
     pub(super) fn name(self) -> &'static str {
         match self {
@@ -40,6 +42,8 @@ impl Family {
             Family::Reduce => "reduce",
             Family::Softmax => "softmax",
             Family::Optim => "optim",
+            Family::Conv => "conv",
+            Family::Pool => "pool",
         }
     }
 
@@ -55,6 +59,8 @@ impl Family {
             Family::Reduce => include_str!("../../../kernels/ptx/reduce.ptx"),
             Family::Softmax => include_str!("../../../kernels/ptx/softmax.ptx"),
             Family::Optim => include_str!("../../../kernels/ptx/optim.ptx"),
+            Family::Conv => include_str!("../../../kernels/ptx/conv.ptx"),
+            Family::Pool => include_str!("../../../kernels/ptx/pool.ptx"),
         }
     }
 }
@@ -250,6 +256,8 @@ mod tests {
             Family::Reduce,
             Family::Softmax,
             Family::Optim,
+            Family::Conv,
+            Family::Pool,
         ] {
             assert!(f.ptx().contains(".version 8.0"), "{}", f.name());
             assert!(f.ptx().contains(".target sm_80"), "{}", f.name());

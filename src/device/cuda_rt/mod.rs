@@ -71,6 +71,7 @@ use super::DeviceStorage;
 
 mod kernels;
 mod launch;
+mod window;
 
 use launch::{Family, Layout4, layout4};
 

@@ -15,8 +15,11 @@ use crate::shape::typenum_bridge::{Dim, Infer, Resolve, TnNumel, TnNumelOf, TnOf
 use crate::shape::{ConstShape, Rank1, Shape, ShapeProbe};
 use crate::tensor::{Tensor, expect_device};
 
+mod flatten_from;
 #[cfg(test)]
 mod tests;
+
+pub use flatten_from::{FlattenFrom, FlattenedFrom};
 
 /// Shapes (and view specs with one [`Infer`]) a tensor of shape `Self` can be viewed as.
 #[diagnostic::on_unimplemented(
