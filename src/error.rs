@@ -64,6 +64,10 @@ pub enum Error {
     /// A run-time argument is outside its allowed range (a dropout probability above 1, a
     /// negative label smoothing), as PyTorch's `ValueError`.
     InvalidArgument(String),
+    /// A collective across processes was refused or failed (feature `distributed`): ranks
+    /// that disagree on a tensor's shape or a model's parameters, no MPI environment, or
+    /// rank 0 failing to save a checkpoint. Every rank of the group gets it.
+    Distributed(String),
 }
 
 /// `Result` with this crate's [`Error`].
@@ -135,6 +139,7 @@ impl fmt::Display for Error {
             Error::Autograd(msg) => write!(f, "autograd: {msg}"),
             Error::Device(msg) => write!(f, "device: {msg}"),
             Error::InvalidArgument(msg) => write!(f, "invalid argument: {msg}"),
+            Error::Distributed(msg) => write!(f, "distributed: {msg}"),
         }
     }
 }

@@ -26,6 +26,8 @@ extern crate self as typetensor;
 pub mod autograd;
 pub mod data;
 pub mod device;
+#[cfg(feature = "distributed")]
+pub mod distributed;
 pub mod dtype;
 pub mod error;
 pub mod layout;
