@@ -8,7 +8,7 @@
 //! 1. every size is one that check-time arithmetic can see ([`CheckTimeSize`]: the table of
 //!    [`DimTn`], every size up to 4096, multiples of 64 up to 65536, powers of two and one
 //!    less and of ten, a few model sizes; a generic size cannot be seen). A spatial size may
-//!    also be a run-time [`DYN`](crate::DYN) ([`SpatialSize`]): its output size is `DYN`,
+//!    also be a run-time [`DYN`] ([`SpatialSize`]): its output size is `DYN`,
 //!    and the window is checked against the actual size when the op runs;
 //! 2. kernel size, stride and dilation are at least 1 ([`WindowParams`]);
 //! 3. the window fits in the padded input ([`WindowFits`]);
@@ -38,7 +38,7 @@ use crate::DYN;
 pub struct Sizes;
 
 /// A size that check-time shape arithmetic can see: in the table of [`DimTn`], and not a
-/// run-time [`DYN`](crate::DYN) (spatial sizes, channels and kernel parameters are static).
+/// run-time [`DYN`] (spatial sizes, channels and kernel parameters are static).
 #[diagnostic::on_unimplemented(
     message = "the size {N} is outside check-time shape arithmetic",
     label = "a size that is generic, run-time (`DYN`), or outside check-time arithmetic",
@@ -62,7 +62,7 @@ where
 pub type Tn<const N: usize> = <Sizes as CheckTimeSize<N>>::Tn;
 
 /// A spatial size of a window rule or a factor of a flatten: one check-time arithmetic can
-/// see, or a run-time [`DYN`](crate::DYN) (whose results are `DYN`, checked when the op runs).
+/// see, or a run-time [`DYN`] (whose results are `DYN`, checked when the op runs).
 #[diagnostic::on_unimplemented(
     message = "the size {N} is outside check-time shape arithmetic",
     label = "a size that is generic, or outside check-time arithmetic",
